@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything dpopfleet needs on Debian 12: the build toolchain and libraries from
+# Debian's packages, and the npm packages of the interop peer. Safe to run again: it only
+# calls apt-get when a package is missing, and npm only when the lockfile changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libssl-dev android-libboringssl-dev libcurl4-openssl-dev libsimdjson-dev libtbb-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libspdlog-dev libmicrohttpd-dev
+  libgnutls28-dev
+  openssl curl ca-certificates
+  nghttp2-proxy nghttp2-client wrk
+  python3 python3-jwt python3-cryptography
+  nodejs npm
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+
+# Node.js may come from elsewhere than Debian's packages; a working node and npm will do.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for package in "${missing[@]}"; do
+    [[ "$package" == nodejs || "$package" == npm ]] || filtered+=("$package")
+  done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+
+if ((${#missing[@]} > 0)); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The interop peer (node-oidc-provider), pinned by tests/interop/package-lock.json.
+if [[ -f tests/interop/package-lock.json ]]; then
+  stamp=tests/interop/node_modules/.dpopfleet-lock-sha256
+  want=$(sha256sum tests/interop/package-lock.json | cut -d' ' -f1)
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    echo "setup: installing the interop peer with npm ci"
+    (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$stamp"
+  fi
+fi
+echo "setup: all dependencies are installed"
