@@ -39,14 +39,16 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The interop peer (node-oidc-provider), pinned by tests/interop/package-lock.json.
-if [[ -f tests/interop/package-lock.json ]]; then
-  stamp=tests/interop/node_modules/.dpopfleet-lock-sha256
-  want=$(sha256sum tests/interop/package-lock.json | cut -d' ' -f1)
+# npm packages: the interop peer (node-oidc-provider) and the Node.js proof builders the
+# benchmarks compare with, each pinned by its committed package-lock.json.
+for folder in tests/interop bench/compare; do
+  [[ -f "$folder/package-lock.json" ]] || continue
+  stamp=$folder/node_modules/.dpopfleet-lock-sha256
+  want=$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)
   if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-    echo "setup: installing the interop peer with npm ci"
-    (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+    echo "setup: installing npm packages in $folder with npm ci"
+    (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" >"$stamp"
   fi
-fi
+done
 echo "setup: all dependencies are installed"
