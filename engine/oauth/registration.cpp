@@ -74,7 +74,7 @@ Result<Enrollment> RegistrationClient::Request(const RegistrationRequest& reques
   enrollment.enrollment_id = fields->String("enrollment_id").value_or("");
   enrollment.poll_token = fields->String("poll_token").value_or("");
   enrollment.status_url = fields->String("status_url").value_or("");
-  enrollment.expires_at = fields->String("expires_at").value_or("");
+  enrollment.expires_at = fields->Int("expires_at").value_or(0);
   enrollment.realm = fields->String("realm").value_or("");
   enrollment.token_endpoint = fields->String("token_endpoint").value_or("");
   if (enrollment.enrollment_id.empty() || enrollment.poll_token.empty()) {

@@ -31,7 +31,7 @@ struct Enrollment {
   std::string enrollment_id;
   std::string poll_token;
   std::string status_url;
-  std::string expires_at;
+  std::int64_t expires_at = 0;  // Unix seconds; 0 when the server sent none
   std::string realm;
   std::string token_endpoint;
 };

@@ -1,0 +1,88 @@
+// RunBounded: a counting gate in front of Transport::Submit.
+
+#include "fleet_runner.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
+namespace dpopfleet::fleet_internal {
+namespace {
+
+constexpr std::chrono::milliseconds kProgressInterval{200};
+
+}  // namespace
+
+void RunBounded(Transport& transport, const BoundedRun& run) {
+  std::mutex mutex;
+  std::condition_variable finished_changed;
+  std::size_t submitted = 0;
+  std::size_t finished = 0;
+  std::size_t concurrency = std::max<std::size_t>(run.concurrency, 1);
+  auto last_progress = std::chrono::steady_clock::now();
+
+  auto report_progress = [&](std::size_t done) {
+    auto now = std::chrono::steady_clock::now();
+    if (run.progress && now - last_progress >= kProgressInterval) {
+      run.progress(done, run.count);
+      last_progress = now;
+    }
+  };
+
+  for (std::size_t chunk_begin = 0; chunk_begin < run.count; chunk_begin += run.chunk_size) {
+    std::size_t chunk_end = std::min(run.count, chunk_begin + std::max<std::size_t>(run.chunk_size, 1));
+
+    // Wait until the gate has room before preparing, so prepared work does not age in a queue.
+    {
+      std::unique_lock lock(mutex);
+      finished_changed.wait(lock, [&] { return submitted - finished < concurrency; });
+    }
+    if (run.prepare_chunk) run.prepare_chunk(chunk_begin, chunk_end);
+
+    for (std::size_t i = chunk_begin; i < chunk_end; ++i) {
+      std::size_t done = 0;
+      {
+        std::unique_lock lock(mutex);
+        finished_changed.wait(lock, [&] { return submitted - finished < concurrency; });
+        ++submitted;
+        done = finished;
+      }
+      report_progress(done);
+
+      auto started = std::chrono::steady_clock::now();
+      transport.Submit(run.make_factory(i), run.request_options, [&, i, started](TransferResult result) {
+        auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        run.on_done(i, std::move(result), latency);
+        // Notifying under the lock keeps |finished_changed| alive: RunBounded cannot return
+        // before this callback releases the mutex.
+        std::lock_guard lock(mutex);
+        ++finished;
+        finished_changed.notify_all();
+      });
+    }
+  }
+
+  std::unique_lock lock(mutex);
+  while (finished < run.count) {
+    finished_changed.wait_for(lock, kProgressInterval, [&] { return finished == run.count; });
+    std::size_t done = finished;
+    lock.unlock();
+    report_progress(done);
+    lock.lock();
+  }
+  if (run.progress) run.progress(run.count, run.count);
+}
+
+void FillOutcome(std::size_t index, const TransferResult& result, std::chrono::milliseconds latency,
+                 AgentOutcome* outcome) {
+  outcome->index = index;
+  outcome->attempts = result.attempts;
+  outcome->latency = latency;
+  if (result.error) {
+    outcome->error = *result.error;
+  } else if (!result.response) {
+    outcome->error = Error(ErrorCode::kInternal, "request ended without a response or an error");
+  }
+}
+
+}  // namespace dpopfleet::fleet_internal
