@@ -1,0 +1,118 @@
+// Request helpers shared by every handler.
+
+#include "http_types.h"
+
+#include <cctype>
+
+#include "dpopfleet/json_writer.h"
+
+namespace dpopfleet::realm {
+
+const std::string* HttpExchange::Header(std::string_view lower_case_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_case_name) return &value;
+  }
+  return nullptr;
+}
+
+int HttpExchange::HeaderCount(std::string_view lower_case_name) const {
+  int count = 0;
+  for (const auto& header : headers) {
+    if (header.first == lower_case_name) ++count;
+  }
+  return count;
+}
+
+std::string HttpExchange::QueryParam(const std::string& name) const {
+  auto it = query.find(name);
+  return it == query.end() ? std::string() : it->second;
+}
+
+HttpReply JsonReply(int status, std::string body) {
+  HttpReply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  reply.AddHeader("Cache-Control", "no-store");
+  return reply;
+}
+
+HttpReply ErrorReply(int status, std::string_view error, std::string_view description,
+                     std::string_view reason) {
+  HttpReply reply = JsonReply(status, JsonObjectWriter()
+                                          .String("error", error)
+                                          .String("error_description", description)
+                                          .Finish());
+  reply.reason = std::string(reason.empty() ? error : reason);
+  return reply;
+}
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string PercentDecode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+      continue;
+    }
+    if (c == '%' && i + 2 < text.size()) {
+      int high = HexValue(text[i + 1]);
+      int low = HexValue(text[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out.push_back(static_cast<char>(high * 16 + low));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> FormDecode(std::string_view body,
+                                              std::vector<std::string>* duplicate_names) {
+  std::map<std::string, std::string> fields;
+  std::size_t start = 0;
+  while (start <= body.size()) {
+    std::size_t end = body.find('&', start);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view pair = body.substr(start, end - start);
+    if (!pair.empty()) {
+      std::size_t equals = pair.find('=');
+      std::string name = PercentDecode(pair.substr(0, equals), true);
+      std::string value =
+          equals == std::string_view::npos ? std::string() : PercentDecode(pair.substr(equals + 1), true);
+      if (!fields.emplace(name, std::move(value)).second && duplicate_names != nullptr) {
+        duplicate_names->push_back(name);
+      }
+    }
+    start = end + 1;
+  }
+  return fields;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  volatile unsigned char difference = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    difference = difference | static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return difference == 0;
+}
+
+std::string ShortenToken(std::string_view token) {
+  return std::string(token.substr(0, 8)) + "\xE2\x80\xA6";
+}
+
+}  // namespace dpopfleet::realm

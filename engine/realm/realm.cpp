@@ -1,0 +1,226 @@
+// Realm: option checks, start-up (TLS material, signing key, state, outbox) and shutdown.
+
+#include "dpopfleet/realm.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "dpopfleet/jwk.h"
+#include "dpopfleet/url.h"
+#include "faults.h"
+#include "http_server.h"
+#include "realm_core.h"
+#include "state_file.h"
+#include "tls_material.h"
+
+namespace dpopfleet {
+
+using realm::RealmCore;
+
+class Realm::Impl {
+ public:
+  ~Impl() {
+    Stop();
+    std::error_code ignored;
+    if (!temporary_ca_file.empty()) std::filesystem::remove(temporary_ca_file, ignored);
+    if (!temporary_outbox.empty()) std::filesystem::remove_all(temporary_outbox, ignored);
+  }
+
+  void Stop() {
+    if (stopped.exchange(true)) return;
+    if (server) server->Stop();
+    if (core) spdlog::info("realm: stopped; {}", core->counters.Snapshot(server ? server->connections_accepted() : 0).ToString());
+  }
+
+  std::unique_ptr<realm::HttpServer> server;
+  std::unique_ptr<RealmCore> core;
+  std::atomic<RealmCore*> ready{nullptr};
+  std::string base_url;
+  std::string ca_file;
+  std::string outbox_dir;
+  std::string temporary_ca_file;
+  std::string temporary_outbox;
+  std::atomic<bool> stopped{false};
+};
+
+namespace {
+
+bool IsValidRealmName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsLoopbackAddress(const std::string& address) {
+  return address == "::1" || address.starts_with("127.") || address == "localhost";
+}
+
+Status ValidateOptions(const RealmOptions& options) {
+  if (options.realms.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "no realm is configured; pass at least one, such as default");
+  }
+  for (const std::string& name : options.realms) {
+    if (!IsValidRealmName(name)) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "realm name '" + name + "' is invalid; use 1 to 64 of a-z, 0-9, '-' and '_'");
+    }
+  }
+  if (!options.tls && !IsLoopbackAddress(options.bind_address)) {
+    return Error(ErrorCode::kInsecureUrl,
+                 "plain HTTP is allowed only on loopback, but the bind address is '" +
+                     options.bind_address + "'; drop --no-tls or bind 127.0.0.1 or ::1");
+  }
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "give both --cert and --key, or neither to generate a certificate");
+  }
+  if (options.token_lifetime_seconds <= 0 || options.iat_max_age_seconds < 0 ||
+      options.iat_max_future_seconds < 0 || options.clock_skew_seconds < 0 ||
+      options.nonce_rotation_seconds < 0 || options.nonce_grace_seconds < 0 ||
+      options.enrollment_lifetime_seconds <= 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "a lifetime or time window is negative (token lifetime " +
+                     std::to_string(options.token_lifetime_seconds) + " s); use positive values");
+  }
+  if (options.clock == nullptr) return Error(ErrorCode::kInvalidArgument, "the clock is null; pass &SystemClock()");
+  return realm::ValidateFaults(options.faults);
+}
+
+Status WriteCa(const std::string& path, const std::string& pem) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << pem;
+  if (!out.flush()) {
+    return Error(ErrorCode::kIoError, "cannot write the CA certificate to '" + path + "'; choose a writable path");
+  }
+  return {};
+}
+
+std::string UrlHost(const std::string& bind_address) {
+  if (bind_address == "0.0.0.0") return "127.0.0.1";
+  if (bind_address == "::") return "[::1]";
+  if (bind_address.find(':') != std::string::npos) return "[" + bind_address + "]";
+  return bind_address;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
+  if (Status valid = ValidateOptions(options); !valid) return valid.error();
+  auto impl = std::make_unique<Impl>();
+
+  realm::PersistedState state;
+  if (!options.state_file.empty()) {
+    auto loaded = realm::LoadState(options.state_file);
+    if (!loaded) return loaded.error();
+    state = std::move(*loaded);
+  }
+  auto signing_key = state.signing_key_jwk.empty() ? P256Key::Generate() : ParsePrivateJwk(state.signing_key_jwk);
+  if (!signing_key) return signing_key.error();
+
+  realm::HttpServerOptions server_options;
+  if (options.tls) {
+    auto material = options.cert_file.empty() ? realm::GenerateLoopbackTls()
+                                              : realm::LoadTlsFiles(options.cert_file, options.key_file);
+    if (!material) return material.error();
+    if (options.cert_file.empty()) {
+      impl->ca_file = options.ca_out_file;
+      if (impl->ca_file.empty()) {
+        char path[] = "/tmp/dpopfleet-realm-ca-XXXXXX";
+        int fd = ::mkstemp(path);
+        if (fd < 0) return Error(ErrorCode::kIoError, "cannot create a temporary CA file in /tmp; pass ca_out_file");
+        ::close(fd);
+        impl->ca_file = impl->temporary_ca_file = path;
+      }
+      if (Status written = WriteCa(impl->ca_file, material->ca_cert_pem); !written) return written.error();
+    } else {
+      impl->ca_file = options.cert_file;
+    }
+    server_options.cert_pem = std::move(material->cert_pem);
+    server_options.key_pem = std::move(material->key_pem);
+  }
+
+  impl->outbox_dir = options.outbox_dir;
+  if (impl->outbox_dir.empty()) {
+    char path[] = "/tmp/dpopfleet-outbox-XXXXXX";
+    if (::mkdtemp(path) == nullptr) return Error(ErrorCode::kIoError, "cannot create a temporary outbox in /tmp; pass outbox_dir");
+    impl->outbox_dir = impl->temporary_outbox = path;
+  } else {
+    std::error_code error;
+    std::filesystem::create_directories(impl->outbox_dir, error);
+    if (error) {
+      return Error(ErrorCode::kIoError, "cannot create the outbox directory '" + impl->outbox_dir + "': " + error.message());
+    }
+  }
+
+  Impl* raw = impl.get();
+  server_options.bind_address = options.bind_address == "localhost" ? "127.0.0.1" : options.bind_address;
+  server_options.port = options.port;
+  server_options.threads = options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+  server_options.handler = [raw](const realm::HttpExchange& exchange) {
+    RealmCore* core = raw->ready.load(std::memory_order_acquire);
+    if (core == nullptr) return realm::ErrorReply(503, "temporarily_unavailable", "the realm is starting; retry");
+    return core->Handle(exchange);
+  };
+  server_options.delay_ms = [raw](const realm::HttpExchange& exchange) {
+    RealmCore* core = raw->ready.load(std::memory_order_acquire);
+    return core == nullptr || exchange.path.starts_with("/admin/") ? 0 : core->faults.DelayMs();
+  };
+  auto server = realm::HttpServer::Start(std::move(server_options));
+  if (!server) return server.error();
+  impl->server = std::move(*server);
+
+  impl->base_url = std::string(options.tls ? "https" : "http") + "://" + UrlHost(options.bind_address) + ":" +
+                   std::to_string(impl->server->port());
+  std::int64_t now = options.clock->NowUnixSeconds();
+  std::vector<RealmStaticClient> static_clients = options.static_clients;
+  impl->core = std::make_unique<RealmCore>(std::move(options), impl->base_url, impl->outbox_dir,
+                                           std::move(*signing_key));
+  for (const RealmStaticClient& client : static_clients) {
+    if (Status added = impl->core->clients.AddStatic(client, now); !added) return added.error();
+  }
+  impl->core->clients.Restore(state.clients);
+  impl->core->Persist();
+  impl->ready.store(impl->core.get(), std::memory_order_release);
+
+  spdlog::info("realm: serving {} ({} realms, {} clients restored, TLS {})", impl->base_url,
+               impl->core->options.realms.size(), state.clients.size(), impl->ca_file.empty() ? "off" : "on");
+  return std::unique_ptr<Realm>(new Realm(std::move(impl)));
+}
+
+Realm::Realm(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Realm::~Realm() = default;
+
+std::string Realm::base_url() const { return impl_->base_url; }
+
+std::string Realm::issuer(std::string_view realm) const { return impl_->core->Issuer(realm); }
+
+std::uint16_t Realm::port() const { return impl_->server->port(); }
+
+const std::string& Realm::ca_file() const { return impl_->ca_file; }
+
+const std::string& Realm::outbox_dir() const { return impl_->outbox_dir; }
+
+std::optional<std::string> Realm::LatestVerificationCode(std::string_view email) const {
+  std::optional<realm::OutboxMessage> message = impl_->core->outbox.Latest(email);
+  if (!message) return std::nullopt;
+  return message->verification_code;
+}
+
+RealmCounters Realm::counters() const {
+  return impl_->core->counters.Snapshot(impl_->server->connections_accepted());
+}
+
+void Realm::Stop() { impl_->Stop(); }
+
+}  // namespace dpopfleet

@@ -1,0 +1,150 @@
+// Routing, fault injection, request accounting and state persistence.
+
+#include "realm_core.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "dpopfleet/jwk.h"
+#include "state_file.h"
+
+namespace dpopfleet::realm {
+namespace {
+
+using Handler = HttpReply (*)(RealmCore&, const RealmRoute&);
+
+struct RouteEntry {
+  std::string_view path;
+  bool is_prefix;
+  std::string_view methods;  // space-separated, as the Allow header lists them
+  Handler handler;
+};
+
+constexpr RouteEntry kRoutes[] = {
+    {"/.well-known/openid-configuration", false, "GET", HandleDiscovery},
+    {"/.well-known/oauth-authorization-server", false, "GET", HandleDiscovery},
+    {"/jwks", false, "GET", HandleJwks},
+    {"/agent.json", false, "GET", HandleAgentJson},
+    {"/.well-known/agent-instructions", false, "GET", HandleAgentInstructions},
+    {"/register/request", false, "POST", HandleRegisterRequest},
+    {"/register/confirm", false, "POST", HandleRegisterConfirm},
+    {"/register/status/", true, "GET", HandleRegisterStatus},
+    {"/token", false, "POST", HandleToken},
+    {"/introspect", false, "POST", HandleIntrospect},
+    {"/revoke", false, "POST", HandleRevoke},
+    {"/v1/whoami", false, "GET POST", HandleWhoami},
+};
+
+bool MethodListed(std::string_view methods, std::string_view method) {
+  std::size_t start = 0;
+  while (start < methods.size()) {
+    std::size_t end = std::min(methods.find(' ', start), methods.size());
+    if (methods.substr(start, end - start) == method) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+std::string CommaList(std::string_view methods) {
+  std::string out(methods);
+  std::replace(out.begin(), out.end(), ' ', ',');
+  return out;
+}
+
+}  // namespace
+
+void AttachIds(HttpReply* reply, std::string_view client_id, std::string_view jti,
+               std::string_view thumbprint) {
+  if (!client_id.empty()) reply->log_ids += " client_id=" + std::string(client_id);
+  if (!jti.empty()) reply->log_ids += " jti=" + std::string(jti.substr(0, 24));
+  if (!thumbprint.empty()) reply->log_ids += " jkt=" + ShortenToken(thumbprint);
+}
+
+RealmCore::RealmCore(RealmOptions options_in, std::string base_url, std::string outbox_dir,
+                     P256Key signing_key)
+    : options(std::move(options_in)),
+      base_url_(std::move(base_url)),
+      outbox(std::move(outbox_dir)),
+      dpop(options, counters),
+      faults(options.faults, options.seed, *options.clock, counters),
+      tokens(std::move(signing_key), *options.clock, options.token_lifetime_seconds) {}
+
+std::string RealmCore::Issuer(std::string_view realm) const {
+  return base_url_ + "/realms/" + std::string(realm);
+}
+
+void RealmCore::Persist() {
+  if (options.state_file.empty()) return;
+  std::lock_guard lock(persist_mutex_);
+  PersistedState state;
+  state.signing_key_jwk = PrivateJwkJson(tokens.key());
+  state.clients = clients.Registered();
+  Status saved = SaveState(options.state_file, state);
+  if (!saved) spdlog::error("realm: {}", saved.error().message());
+}
+
+std::optional<RealmRoute> RealmCore::Resolve(const HttpExchange& exchange) const {
+  constexpr std::string_view kPrefix = "/realms/";
+  std::string_view path = exchange.path;
+  if (!path.starts_with(kPrefix)) {
+    bool has_default = std::find(options.realms.begin(), options.realms.end(), "default") != options.realms.end();
+    return RealmRoute{exchange, has_default ? "default" : options.realms.front(), std::string(path)};
+  }
+  path.remove_prefix(kPrefix.size());
+  std::size_t slash = path.find('/');
+  std::string realm(path.substr(0, slash));
+  std::string endpoint = slash == std::string_view::npos ? "/" : std::string(path.substr(slash));
+  if (std::find(options.realms.begin(), options.realms.end(), realm) == options.realms.end()) {
+    return std::nullopt;
+  }
+  return RealmRoute{exchange, realm, endpoint};
+}
+
+HttpReply RealmCore::Dispatch(const RealmRoute& route) {
+  for (const RouteEntry& entry : kRoutes) {
+    bool matches = entry.is_prefix ? route.endpoint.starts_with(entry.path) && route.endpoint.size() > entry.path.size()
+                                   : route.endpoint == entry.path;
+    if (!matches) continue;
+    if (!MethodListed(entry.methods, route.exchange.method)) {
+      HttpReply reply = ErrorReply(405, "invalid_request",
+                                   route.exchange.method + " is not allowed on " + route.endpoint +
+                                       "; use " + CommaList(entry.methods),
+                                   "method_not_allowed");
+      reply.AddHeader("Allow", CommaList(entry.methods));
+      return reply;
+    }
+    return entry.handler(*this, route);
+  }
+  return ErrorReply(404, "not_found",
+                    "no endpoint at " + route.exchange.path + "; see " +
+                        Endpoint(route.realm, "/.well-known/openid-configuration"),
+                    "unknown_path");
+}
+
+HttpReply RealmCore::Handle(const HttpExchange& exchange) {
+  counters.requests.fetch_add(1, std::memory_order_relaxed);
+  spdlog::debug("realm: {} {} from {}", exchange.method, exchange.path, exchange.peer_address);
+
+  HttpReply reply;
+  if (exchange.path.starts_with("/admin/")) {
+    reply = exchange.path == "/admin/outbox" ? HandleAdminOutbox(*this, exchange)
+                                             : ErrorReply(404, "not_found", "unknown admin endpoint " + exchange.path + "; use /admin/outbox?email=", "unknown_path");
+  } else if (std::optional<HttpReply> fault = faults.Inject()) {
+    spdlog::info("realm: injected {} on {} {}", fault->reason, exchange.method, exchange.path);
+    return *fault;
+  } else if (std::optional<RealmRoute> route = Resolve(exchange)) {
+    reply = Dispatch(*route);
+  } else {
+    reply = ErrorReply(404, "not_found", "unknown realm in " + exchange.path + "; configured realms are listed by --realm", "unknown_realm");
+  }
+
+  if (reply.status >= 400) {
+    counters.RecordRejection(reply.reason);
+    spdlog::info("realm: rejected {} {} with {} reason={}{} peer={}", exchange.method, exchange.path,
+                 reply.status, reply.reason, reply.log_ids, exchange.peer_address);
+  }
+  return reply;
+}
+
+}  // namespace dpopfleet::realm

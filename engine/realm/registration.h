@@ -1,0 +1,61 @@
+// Self-service registration state: pending enrollments and the per-email and per-IP limits.
+//
+// Thread safety: callers lock |mutex| around every access to the members.
+
+#ifndef DPOPFLEET_ENGINE_REALM_REGISTRATION_H_
+#define DPOPFLEET_ENGINE_REALM_REGISTRATION_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace dpopfleet::realm {
+
+// kMaxCodeAttempts is how many wrong verification codes an enrollment survives; the next
+// wrong one locks it, so the 32^8 code space cannot be searched online.
+inline constexpr int kMaxCodeAttempts = 5;
+
+struct Enrollment {
+  enum class State { kPending, kConfirmed, kLocked };
+
+  std::string id;
+  std::string realm;
+  std::string email;
+  std::string client_name;
+  std::string client_description;
+  std::string scope;  // space-separated
+  std::string poll_token;
+  std::string verification_code;
+  std::int64_t expires_at = 0;
+  State state = State::kPending;
+  int failed_attempts = 0;
+  std::string client_id;  // set once confirmed
+};
+
+// SlidingWindowLimiter counts events per key over the last |window_seconds|.
+class SlidingWindowLimiter {
+ public:
+  // RetryAfter returns 0 if another event for |key| fits under |limit| now, otherwise the
+  // seconds until the oldest counted event leaves the window.
+  std::int64_t RetryAfter(const std::string& key, std::int64_t now, int limit,
+                          int window_seconds);
+
+  // Record counts one event for |key| at |now|.
+  void Record(const std::string& key, std::int64_t now) { events_[key].push_back(now); }
+
+ private:
+  std::map<std::string, std::deque<std::int64_t>> events_;
+};
+
+struct Registrar {
+  std::mutex mutex;
+  std::map<std::string, Enrollment> enrollments;
+  SlidingWindowLimiter by_email;
+  SlidingWindowLimiter by_ip;
+};
+
+}  // namespace dpopfleet::realm
+
+#endif  // DPOPFLEET_ENGINE_REALM_REGISTRATION_H_
