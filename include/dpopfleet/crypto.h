@@ -59,6 +59,10 @@ Sha256Digest Sha256(std::string_view data);
 // the generator failed, in which case |out| must not be used.
 ErrorCode RandomBytes(std::span<std::uint8_t> out);
 
+// SecureClear overwrites |bytes| with zeros in a way the compiler cannot remove, for
+// buffers that held secret material.
+void SecureClear(std::span<std::uint8_t> bytes);
+
 // RandomSource is where code that tests need to control takes its randomness from (proof
 // jti values, retry jitter, nonces).
 class RandomSource {
@@ -114,6 +118,10 @@ class P256Key {
   std::unique_ptr<Handle> handle_;
   P256PublicKey public_key_;
 };
+
+// CheckP256PublicKey returns kOk if |key| is a point on P-256 other than the point at
+// infinity, and kInvalidKey otherwise.
+ErrorCode CheckP256PublicKey(const P256PublicKey& key);
 
 // VerifyEs256 checks a raw R||S signature over |message| with |key|. It returns kOk,
 // kInvalidSignatureLength if |signature| is not exactly 64 bytes, kInvalidKey if the point

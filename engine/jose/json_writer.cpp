@@ -1,0 +1,104 @@
+// Hand-written JSON output: string escaping and a small object writer.
+
+#include "dpopfleet/json_writer.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace dpopfleet {
+
+void AppendJsonString(std::string_view value, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    switch (c) {
+      case '"': out->append("\\\""); continue;
+      case '\\': out->append("\\\\"); continue;
+      case '\b': out->append("\\b"); continue;
+      case '\f': out->append("\\f"); continue;
+      case '\n': out->append("\\n"); continue;
+      case '\r': out->append("\\r"); continue;
+      case '\t': out->append("\\t"); continue;
+      default: break;
+    }
+    if (c < 0x20) {
+      char escaped[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out->append(escaped, sizeof(escaped));
+      continue;
+    }
+    // U+2028 and U+2029 (E2 80 A8 / E2 80 A9) are valid JSON but end lines in JavaScript.
+    if (c == 0xe2 && i + 2 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(value[i + 2]) & 0xfe) == 0xa8) {
+      out->append(static_cast<unsigned char>(value[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029");
+      i += 2;
+      continue;
+    }
+    out->push_back(static_cast<char>(c));
+  }
+  out->push_back('"');
+}
+
+std::string JsonString(std::string_view value) {
+  std::string out;
+  AppendJsonString(value, &out);
+  return out;
+}
+
+void JsonObjectWriter::AppendName(std::string_view name) {
+  if (text_.size() > 1) text_.push_back(',');
+  AppendJsonString(name, &text_);
+  text_.push_back(':');
+}
+
+JsonObjectWriter& JsonObjectWriter::String(std::string_view name, std::string_view value) {
+  AppendName(name);
+  AppendJsonString(value, &text_);
+  return *this;
+}
+
+JsonObjectWriter& JsonObjectWriter::Int(std::string_view name, std::int64_t value) {
+  AppendName(name);
+  text_ += std::to_string(value);
+  return *this;
+}
+
+JsonObjectWriter& JsonObjectWriter::Double(std::string_view name, double value) {
+  AppendName(name);
+  // JSON has no NaN or infinity; null is the usual stand-in.
+  if (!std::isfinite(value)) {
+    text_ += "null";
+    return *this;
+  }
+  char buffer[32];
+  int length = std::snprintf(buffer, sizeof(buffer), "%.17g", value);
+  text_.append(buffer, static_cast<std::size_t>(length));
+  return *this;
+}
+
+JsonObjectWriter& JsonObjectWriter::Bool(std::string_view name, bool value) {
+  AppendName(name);
+  text_ += value ? "true" : "false";
+  return *this;
+}
+
+JsonObjectWriter& JsonObjectWriter::Null(std::string_view name) {
+  AppendName(name);
+  text_ += "null";
+  return *this;
+}
+
+JsonObjectWriter& JsonObjectWriter::Raw(std::string_view name, std::string_view json) {
+  AppendName(name);
+  text_ += json;
+  return *this;
+}
+
+std::string JsonObjectWriter::Finish() {
+  text_.push_back('}');
+  std::string result = std::move(text_);
+  text_.assign(1, '{');
+  return result;
+}
+
+}  // namespace dpopfleet
