@@ -107,6 +107,12 @@ struct RequestOptions {
 
   // deadline bounds the whole request, waits included.
   std::chrono::milliseconds deadline{120'000};
+
+  // url_hint, when set, is the URL (or origin) the factory will target. The transport uses
+  // it to give the first attempt the cached nonce and clock offset. When it is empty, the
+  // transport learns the origin from the first HttpRequest and, if a nonce or offset is
+  // cached for it, calls the factory once more so that the attempt sent carries them.
+  std::string url_hint;
 };
 
 // RetryPolicy is the single place that decides whether and when to retry.
@@ -130,6 +136,10 @@ struct TransportOptions {
 
   // max_in_flight caps transfers handed to libcurl at once; the rest wait in a queue.
   long max_in_flight = 1'000;
+
+  // max_concurrent_streams caps HTTP/2 streams per connection (CURLMOPT_MAX_CONCURRENT_STREAMS).
+  // The server's own SETTINGS_MAX_CONCURRENT_STREAMS still applies.
+  long max_concurrent_streams = 100;
 
   // Prefer HTTP/2 (over TLS through ALPN) and multiplex streams on one connection.
   bool http2 = true;

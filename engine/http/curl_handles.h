@@ -1,0 +1,51 @@
+// RAII owners for libcurl handles, and the once-per-process libcurl initialisation.
+
+#ifndef DPOPFLEET_ENGINE_HTTP_CURL_HANDLES_H_
+#define DPOPFLEET_ENGINE_HTTP_CURL_HANDLES_H_
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <vector>
+
+#include "dpopfleet/status.h"
+
+namespace dpopfleet::http {
+
+struct CurlEasyDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+struct CurlMultiDeleter {
+  void operator()(CURLM* handle) const { curl_multi_cleanup(handle); }
+};
+struct CurlSlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
+using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+// InitCurlOnce runs curl_global_init once per process. It returns kOk or kInternal.
+ErrorCode InitCurlOnce();
+
+// EasyPool keeps finished easy handles for reuse, so that a transfer costs no handle
+// allocation and keeps libcurl's per-handle buffers warm. Not thread-safe: the loop thread
+// owns it.
+class EasyPool {
+ public:
+  // Acquire returns a reset handle, or nullptr if libcurl could not allocate one.
+  CurlEasy Acquire();
+
+  // Release resets |handle| and keeps it for a later Acquire.
+  void Release(CurlEasy handle);
+
+  std::size_t idle() const { return idle_.size(); }
+
+ private:
+  std::vector<CurlEasy> idle_;
+};
+
+}  // namespace dpopfleet::http
+
+#endif  // DPOPFLEET_ENGINE_HTTP_CURL_HANDLES_H_

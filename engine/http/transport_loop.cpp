@@ -1,0 +1,213 @@
+#include "transport_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "dpopfleet/url.h"
+
+namespace dpopfleet::http {
+namespace {
+
+// kMaxPollMillis bounds one curl_multi_poll wait, so a transport driven by a FakeClock sees
+// the clock move within this time even when no socket or timer wakes it.
+constexpr long kMaxPollMillis = 200;
+
+}  // namespace
+
+CurlTransport::CurlTransport(TransportOptions options, CurlMulti multi)
+    : options_(std::move(options)), multi_(std::move(multi)) {}
+
+CurlTransport::~CurlTransport() { Shutdown(); }
+
+void CurlTransport::Start() {
+  thread_ = std::thread([this] { Run(); });
+  loop_thread_id_ = thread_.get_id();
+}
+
+void CurlTransport::Submit(RequestFactory factory, RequestOptions options, Callback callback) {
+  auto request = std::make_unique<PendingRequest>();
+  request->factory = std::move(factory);
+  request->callback = std::move(callback);
+  request->deadline_unix_millis = options_.clock->NowUnixMillis() + options.deadline.count();
+  if (!options.url_hint.empty()) {
+    Result<std::string> origin = UrlOrigin(options.url_hint);
+    if (origin.ok()) request->origin = std::move(*origin);
+  }
+  request->options = std::move(options);
+  counters_.requests_submitted.fetch_add(1, std::memory_order_relaxed);
+
+  {
+    std::lock_guard lock(submit_mutex_);
+    if (accepting_) {
+      submitted_.push_back(std::move(request));
+    }
+  }
+  if (request == nullptr) {
+    curl_multi_wakeup(multi_.get());
+    return;
+  }
+
+  // The loop is gone, so the result is delivered on the caller's thread.
+  request->result.error = Error(ErrorCode::kCancelled,
+                                "transport was shut down before the request was submitted; "
+                                "submit requests before calling Shutdown");
+  Deliver(std::move(request));
+}
+
+void CurlTransport::Shutdown() {
+  {
+    std::lock_guard lock(submit_mutex_);
+    accepting_ = false;
+  }
+  stopping_.store(true, std::memory_order_release);
+  if (multi_) curl_multi_wakeup(multi_.get());
+
+  // A callback that calls Shutdown runs on the loop thread, which cannot join itself; the
+  // loop ends after that callback returns and the destructor joins it.
+  if (std::this_thread::get_id() == loop_thread_id_) return;
+
+  std::lock_guard lock(join_mutex_);
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string CurlTransport::CachedNonce(const std::string& origin, NonceScope scope) const {
+  return servers_.Nonce(origin, scope);
+}
+
+std::int64_t CurlTransport::ClockOffsetSeconds(const std::string& origin) const {
+  return servers_.ClockOffsetSeconds(origin);
+}
+
+TransportCounters CurlTransport::counters() const {
+  TransportCounters out;
+  out.requests_submitted = counters_.requests_submitted.load(std::memory_order_relaxed);
+  out.requests_completed = counters_.requests_completed.load(std::memory_order_relaxed);
+  out.attempts = counters_.attempts.load(std::memory_order_relaxed);
+  out.retries_429 = counters_.retries_429.load(std::memory_order_relaxed);
+  out.retries_5xx = counters_.retries_5xx.load(std::memory_order_relaxed);
+  out.retries_connection = counters_.retries_connection.load(std::memory_order_relaxed);
+  out.retries_nonce = counters_.retries_nonce.load(std::memory_order_relaxed);
+  out.connections_opened = counters_.connections_opened.load(std::memory_order_relaxed);
+  return out;
+}
+
+void CurlTransport::Run() {
+  while (!stopping_.load(std::memory_order_acquire)) {
+    DrainSubmissions();
+    FireDueTimers(options_.clock->NowUnixMillis());
+    StartReady();
+
+    int running = 0;
+    curl_multi_perform(multi_.get(), &running);
+    CollectFinishedTransfers();
+
+    // Retries that need no wait start at once instead of after the next poll.
+    bool can_start = !ready_.empty() && static_cast<long>(in_flight_.size()) < options_.max_in_flight;
+    if (can_start) continue;
+
+    // curl_multi_poll also returns early for libcurl's own timeouts and for
+    // curl_multi_wakeup from Submit and Shutdown.
+    long timeout = PollTimeoutMillis(options_.clock->NowUnixMillis());
+    curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(timeout), nullptr);
+  }
+  CancelAll();
+}
+
+void CurlTransport::DrainSubmissions() {
+  std::vector<RequestPtr> batch;
+  {
+    std::lock_guard lock(submit_mutex_);
+    batch.swap(submitted_);
+  }
+  for (RequestPtr& request : batch) ready_.push_back(std::move(request));
+}
+
+void CurlTransport::FireDueTimers(std::int64_t now_unix_millis) {
+  while (!timers_.empty() && timers_.begin()->first.first <= now_unix_millis) {
+    ready_.push_back(std::move(timers_.begin()->second));
+    timers_.erase(timers_.begin());
+  }
+}
+
+void CurlTransport::StartReady() {
+  while (!ready_.empty() && static_cast<long>(in_flight_.size()) < options_.max_in_flight) {
+    RequestPtr request = std::move(ready_.front());
+    ready_.pop_front();
+    StartAttempt(std::move(request));
+  }
+}
+
+void CurlTransport::CollectFinishedTransfers() {
+  int remaining = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_.get(), &remaining)) {
+    if (message->msg != CURLMSG_DONE) continue;
+
+    void* request = nullptr;
+    curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &request);
+    FinishAttempt(static_cast<PendingRequest*>(request), message->data.result);
+  }
+}
+
+long CurlTransport::PollTimeoutMillis(std::int64_t now_unix_millis) const {
+  if (timers_.empty()) return kMaxPollMillis;
+  std::int64_t until_due = timers_.begin()->first.first - now_unix_millis;
+  return static_cast<long>(std::clamp<std::int64_t>(until_due, 0, kMaxPollMillis));
+}
+
+void CurlTransport::Schedule(RequestPtr request, std::chrono::milliseconds wait) {
+  if (wait.count() <= 0) {
+    ready_.push_back(std::move(request));
+    return;
+  }
+  std::int64_t due = options_.clock->NowUnixMillis() + wait.count();
+  timers_.emplace(std::make_pair(due, timer_sequence_++), std::move(request));
+}
+
+void CurlTransport::Deliver(RequestPtr request) {
+  counters_.requests_completed.fetch_add(1, std::memory_order_relaxed);
+  Callback callback = std::move(request->callback);
+  TransferResult result = std::move(request->result);
+  request.reset();
+  if (!callback) return;
+
+  // A throwing callback must not take the loop thread down with every other request.
+  try {
+    callback(std::move(result));
+  } catch (const std::exception& e) {
+    spdlog::error("transport: a completion callback threw '{}'; callbacks must not throw",
+                  e.what());
+  } catch (...) {
+    spdlog::error("transport: a completion callback threw a non-standard exception");
+  }
+}
+
+void CurlTransport::CancelAll() {
+  std::vector<RequestPtr> cancelled;
+  for (auto& [raw, request] : in_flight_) {
+    curl_multi_remove_handle(multi_.get(), request->easy.get());
+    pool_.Release(std::move(request->easy));
+    cancelled.push_back(std::move(request));
+  }
+  in_flight_.clear();
+  for (auto& [key, request] : timers_) cancelled.push_back(std::move(request));
+  timers_.clear();
+  for (RequestPtr& request : ready_) cancelled.push_back(std::move(request));
+  ready_.clear();
+  {
+    std::lock_guard lock(submit_mutex_);
+    for (RequestPtr& request : submitted_) cancelled.push_back(std::move(request));
+    submitted_.clear();
+  }
+
+  for (RequestPtr& request : cancelled) {
+    request->result.error =
+        Error(ErrorCode::kCancelled, "transport shut down before the request finished after " +
+                                         std::to_string(request->result.attempts.size()) +
+                                         " attempts");
+    Deliver(std::move(request));
+  }
+}
+
+}  // namespace dpopfleet::http
