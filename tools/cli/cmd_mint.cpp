@@ -1,0 +1,84 @@
+// dpopfleet mint: N agent keys, N DPoP-bound tokens, one JSON record per agent.
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "command.h"
+#include "dpopfleet/jwk.h"
+#include "fleet_output.h"
+#include "fleet_run.h"
+
+namespace dpopfleet::cli {
+namespace {
+
+struct MintFlags {
+  ClientOptions client;
+  std::size_t agents = 0;
+  std::size_t concurrency = 256;
+  std::string out;
+  std::string export_keys;
+};
+
+// ExportKeys writes each agent's private JWK to <dir>/agent-<index>.jwk with mode 0600.
+void ExportKeys(const std::string& directory, const std::vector<ProofKey>& keys) {
+  if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw UsageError("cannot create --export-keys directory " + directory + ": " + std::strerror(errno));
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    std::string path = directory + "/agent-" + std::to_string(i) + ".jwk";
+    std::FILE* file = OpenPrivateFile(path);
+    std::string jwk = PrivateJwkJson(keys[i].key());
+    std::fprintf(file, "%s\n", jwk.c_str());
+    std::fclose(file);
+  }
+}
+
+int Run(const MintFlags& flags) {
+  if (flags.agents == 0) throw UsageError("--agents must be at least 1");
+  if (flags.concurrency == 0) throw UsageError("--concurrency must be at least 1");
+
+  auto transport = MakeTransport(flags.client, flags.concurrency);
+  auto client = ResolveClient(*transport, flags.client);
+  if (!client.ok()) return ReportError(client.error());
+
+  std::FILE* out = flags.out.empty() ? nullptr : OpenPrivateFile(flags.out);
+  MintedFleet fleet = MintFleet(*transport, *client, flags.client, flags.agents, flags.concurrency);
+  transport->Shutdown();
+
+  // Records go to --out with their tokens, or to stdout without them.
+  for (const MintResult& result : fleet.results) {
+    std::string record = MintRecordJson(result, out != nullptr);
+    std::fprintf(out != nullptr ? out : stdout, "%s\n", record.c_str());
+  }
+  if (out != nullptr) std::fclose(out);
+  if (!flags.export_keys.empty()) ExportKeys(flags.export_keys, fleet.keys);
+
+  std::fprintf(stderr, "keys        %zu generated in %.2f s\n", fleet.keys.size(), fleet.keygen_seconds);
+  std::fprintf(stderr, "%s", FormatSummary(fleet.summary, "mint " + client->metadata.token_endpoint).c_str());
+  PrintFirstErrors(FailedOutcomes(fleet.results), 5);
+  return ExitCodeFor(fleet.summary.succeeded, fleet.summary.agents);
+}
+
+void Setup(CLI::App& root, int* exit_code) {
+  auto* command = root.add_subcommand(
+      "mint", "Mint one DPoP-bound token per agent for N agents; JSON lines on stdout, summary on stderr");
+  auto flags = std::make_shared<MintFlags>();
+  command->add_option("--agents", flags->agents, "Number of agents, each with its own P-256 key")->required();
+  command->add_option("--concurrency", flags->concurrency, "Maximum token requests in flight (default 256)");
+  command->add_option("--out", flags->out,
+                      "Write the records with their access tokens to this file (mode 0600) instead of stdout");
+  command->add_option("--export-keys", flags->export_keys,
+                      "Write each agent's private JWK to DIR/agent-N.jwk (mode 0600); keys never leave the "
+                      "process otherwise");
+  AddClientOptions(command, &flags->client);
+
+  command->callback([=] { RunGuarded(exit_code, [&] { return Run(*flags); }); });
+}
+
+const CommandRegistrar kRegistrar(50, Setup);
+
+}  // namespace
+}  // namespace dpopfleet::cli

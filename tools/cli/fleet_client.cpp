@@ -1,0 +1,86 @@
+// Shared client flags, Transport creation and client resolution.
+
+#include "fleet_client.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "command.h"
+#include "dpopfleet/oauth_http.h"
+
+namespace dpopfleet::cli {
+
+void AddTransportOptions(CLI::App* command, ClientOptions* options) {
+  command->add_option("--ca-file", options->ca_file, "PEM file of the CA that signed the server's certificate "
+                                                      "(default: the system trust store)");
+  command->add_flag("--http1", options->http1, "Use HTTP/1.1 only instead of negotiating HTTP/2");
+}
+
+void AddClientOptions(CLI::App* command, ClientOptions* options) {
+  command->add_option("--config-dir", options->config_dir,
+                      "Directory of stored clients (default: $XDG_CONFIG_HOME/strongdmid or ~/.config/strongdmid)");
+  command->add_option("--client-id", options->client_id, "Stored client to use (default: the only stored client)");
+  command->add_option("--issuer", options->issuer, "Issuer URL to discover endpoints from (default: the stored issuer)");
+  command->add_option("--scope", options->scope, "Scope to request (default: the stored scope, else none)");
+  command->add_flag("--allow-bearer", options->allow_bearer,
+                    "Accept token_type Bearer although a DPoP proof was sent (the token is then not key-bound)");
+  AddTransportOptions(command, options);
+}
+
+std::unique_ptr<Transport> MakeTransport(const ClientOptions& options, std::size_t concurrency) {
+  if (!options.ca_file.empty() && access(options.ca_file.c_str(), R_OK) != 0) {
+    throw UsageError("--ca-file " + options.ca_file + " cannot be read; pass the PEM file of the server's CA");
+  }
+  TransportOptions transport_options;
+  transport_options.ca_file = options.ca_file;
+  transport_options.http2 = !options.http1;
+  transport_options.max_in_flight = static_cast<long>(std::max<std::size_t>(concurrency, 1));
+  auto transport = Transport::Create(std::move(transport_options));
+  if (!transport.ok()) throw std::runtime_error(transport.error().ToString());
+  return std::move(*transport);
+}
+
+Result<ResolvedClient> ResolveClient(Transport& transport, const ClientOptions& options) {
+  auto root = CredentialStore::DefaultRoot(options.config_dir);
+  if (!root.ok()) return root.error();
+  auto stored = CredentialStore(*root).Load(options.client_id);
+  if (!stored.ok()) return stored.error();
+
+  ResolvedClient client{std::move(*stored), {}};
+  std::string issuer = options.issuer.empty() ? client.stored.issuer : options.issuer;
+  if (issuer.empty()) {
+    client.metadata.token_endpoint = client.stored.token_endpoint;
+    return client;
+  }
+  auto metadata = Discover(transport, issuer);
+  if (!metadata.ok()) return metadata.error();
+  client.metadata = std::move(*metadata);
+  return client;
+}
+
+ClientCredentials CredentialsOf(const ResolvedClient& client) {
+  return ClientCredentials{client.stored.client_id, client.stored.client_secret};
+}
+
+std::string ScopeFor(const ClientOptions& options, const ResolvedClient& client) {
+  return options.scope.empty() ? client.stored.scope : options.scope;
+}
+
+void RunGuarded(int* exit_code, const std::function<int()>& body) {
+  try {
+    *exit_code = body();
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    *exit_code = kExitFailure;
+  }
+}
+
+int ReportError(const Error& error) {
+  std::fprintf(stderr, "error: %s\n", error.message().c_str());
+  return kExitFailure;
+}
+
+}  // namespace dpopfleet::cli

@@ -1,0 +1,71 @@
+// Options and set-up shared by the commands that talk to an authorization server: where
+// credentials live, which client to use, which CA to trust, and the Transport.
+
+#ifndef DPOPFLEET_TOOLS_CLI_FLEET_CLIENT_H_
+#define DPOPFLEET_TOOLS_CLI_FLEET_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "dpopfleet/credential_store.h"
+#include "dpopfleet/oauth_discovery.h"
+#include "dpopfleet/oauth_http.h"
+#include "dpopfleet/status.h"
+#include "dpopfleet/transport.h"
+
+namespace dpopfleet::cli {
+
+// ClientOptions are the flags every client command shares.
+struct ClientOptions {
+  std::string config_dir;
+  std::string client_id;
+  std::string ca_file;
+  std::string issuer;
+  std::string scope;
+  bool allow_bearer = false;
+  bool http1 = false;
+};
+
+// AddClientOptions adds --config-dir, --client-id, --ca-file, --issuer, --scope,
+// --allow-bearer and --http1 to |command|.
+void AddClientOptions(CLI::App* command, ClientOptions* options);
+
+// AddTransportOptions adds only --ca-file and --http1, for commands without a stored client.
+void AddTransportOptions(CLI::App* command, ClientOptions* options);
+
+// MakeTransport creates a Transport trusting |options.ca_file| (the system store when
+// empty) with room for |concurrency| requests at once. Failure throws UsageError for a
+// missing CA file, and std::runtime_error otherwise.
+std::unique_ptr<Transport> MakeTransport(const ClientOptions& options, std::size_t concurrency = 64);
+
+// ResolvedClient is a stored client with the endpoints its issuer advertises.
+struct ResolvedClient {
+  StoredClient stored;
+  ServerMetadata metadata;
+};
+
+// ResolveClient loads the client named by |options| (or the only stored one) and discovers
+// its issuer's endpoints; --issuer replaces the stored issuer. Without an issuer it uses the
+// stored token_endpoint and leaves the other endpoints empty.
+Result<ResolvedClient> ResolveClient(Transport& transport, const ClientOptions& options);
+
+// CredentialsOf returns the id and secret of |client|.
+ClientCredentials CredentialsOf(const ResolvedClient& client);
+
+// ScopeFor returns --scope if given, else the scope stored with the client.
+std::string ScopeFor(const ClientOptions& options, const ResolvedClient& client);
+
+// RunGuarded runs |body| and stores its exit code in |*exit_code|. A std::exception other
+// than UsageError is printed as an error and stored as kExitFailure; UsageError propagates
+// to main, which exits with kExitUsage.
+void RunGuarded(int* exit_code, const std::function<int()>& body);
+
+// ReportError prints |error| on stderr as "error: <message>" and returns kExitFailure.
+int ReportError(const Error& error);
+
+}  // namespace dpopfleet::cli
+
+#endif  // DPOPFLEET_TOOLS_CLI_FLEET_CLIENT_H_

@@ -1,0 +1,114 @@
+// Progress line, token details and per-agent records.
+
+#include "fleet_output.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "command.h"
+#include "dpopfleet/json_writer.h"
+#include "dpopfleet/oauth_json.h"
+
+namespace dpopfleet::cli {
+
+ProgressLine::ProgressLine(std::string label) : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1) {}
+
+ProgressCallback ProgressLine::callback() {
+  return [this](std::size_t finished, std::size_t total) {
+    if (!enabled_) return;
+    std::fprintf(stderr, "\r%s %zu/%zu", label_.c_str(), finished, total);
+    std::fflush(stderr);
+    drawn_ = true;
+  };
+}
+
+void ProgressLine::Finish() {
+  if (!drawn_) return;
+  std::fprintf(stderr, "\n");
+  drawn_ = false;
+}
+
+void PrintTokenDetails(std::FILE* out, const TokenResponse& token, std::string_view thumbprint) {
+  std::fprintf(out, "access_token  %s (%zu characters)\n", ShortenToken(token.access_token).c_str(),
+               token.access_token.size());
+  std::fprintf(out, "token_type    %s\n", token.token_type.c_str());
+  std::fprintf(out, "expires_in    %lld s\n", static_cast<long long>(token.expires_in));
+  if (!token.scope.empty()) std::fprintf(out, "scope         %s\n", token.scope.c_str());
+  if (token.claims_json.empty()) {
+    std::fprintf(out, "claims        (opaque token: ask the server with `dpopfleet introspect`)\n");
+    return;
+  }
+  std::fprintf(out, "claims        %s\n", token.claims_json.c_str());
+  if (token.cnf_jkt.empty()) {
+    std::fprintf(out, "cnf.jkt       absent: the token is not bound to a key, so anyone holding it can use it\n");
+  } else if (token.cnf_jkt == thumbprint) {
+    std::fprintf(out,
+                 "cnf.jkt       %s equals the agent key's RFC 7638 thumbprint: the token is bound to that key, "
+                 "so every request must carry a DPoP proof signed by it\n",
+                 token.cnf_jkt.c_str());
+  } else {
+    std::fprintf(out, "cnf.jkt       %s differs from the agent key's thumbprint %s\n", token.cnf_jkt.c_str(),
+                 std::string(thumbprint).c_str());
+  }
+}
+
+std::string MintRecordJson(const MintResult& result, bool include_token) {
+  std::string attempts = "[";
+  for (const AttemptRecord& attempt : result.attempts) {
+    if (attempts.size() > 1) attempts.push_back(',');
+    JsonObjectWriter writer;
+    writer.Int("status", attempt.status);
+    if (attempt.error != ErrorCode::kOk) writer.String("error", ErrorCodeName(attempt.error));
+    if (!attempt.reason.empty()) writer.String("reason", attempt.reason);
+    writer.Int("wait_ms", attempt.wait_before.count());
+    attempts += writer.Finish();
+  }
+  attempts.push_back(']');
+
+  JsonObjectWriter writer;
+  writer.Int("agent", static_cast<std::int64_t>(result.index)).String("thumbprint", result.thumbprint);
+  if (result.token) {
+    writer.String("token_type", result.token->token_type)
+        .Int("expires_at", result.expires_at_unix)
+        .String("scope", result.token->scope);
+    if (include_token) writer.String("access_token", result.token->access_token);
+  }
+  writer.Int("latency_ms", result.latency.count()).Raw("attempts", attempts);
+  if (result.error) {
+    writer.String("error", ErrorCodeName(result.error->code())).String("error_description", result.error->message());
+  }
+  return writer.Finish();
+}
+
+std::FILE* OpenPrivateFile(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || fchmod(fd, 0600) != 0) {
+    std::string reason = std::strerror(errno);
+    if (fd >= 0) close(fd);
+    throw UsageError("cannot create " + path + ": " + reason + "; pass a writable path");
+  }
+  std::FILE* file = fdopen(fd, "w");
+  if (file == nullptr) {
+    close(fd);
+    throw UsageError("cannot open " + path + " for writing");
+  }
+  return file;
+}
+
+int ExitCodeFor(std::size_t succeeded, std::size_t total) {
+  if (succeeded == total) return kExitOk;
+  return succeeded == 0 ? kExitFailure : kExitPartialFailure;
+}
+
+void PrintFirstErrors(const std::vector<const AgentOutcome*>& failed, std::size_t limit) {
+  for (std::size_t i = 0; i < failed.size() && i < limit; ++i) {
+    std::fprintf(stderr, "agent %zu failed: %s\n", failed[i]->index, failed[i]->error->ToString().c_str());
+  }
+  if (failed.size() > limit) std::fprintf(stderr, "… and %zu more failed agents\n", failed.size() - limit);
+}
+
+}  // namespace dpopfleet::cli

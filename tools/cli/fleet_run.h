@@ -1,0 +1,45 @@
+// The mint and call steps shared by `mint`, `call` and `demo`.
+
+#ifndef DPOPFLEET_TOOLS_CLI_FLEET_RUN_H_
+#define DPOPFLEET_TOOLS_CLI_FLEET_RUN_H_
+
+#include <vector>
+
+#include "dpopfleet/fleet.h"
+#include "dpopfleet/fleet_summary.h"
+#include "fleet_client.h"
+
+namespace dpopfleet::cli {
+
+// MintedFleet is a fleet's keys and token results.
+struct MintedFleet {
+  std::vector<ProofKey> keys;
+  std::vector<MintResult> results;
+  FleetSummary summary;
+  double keygen_seconds = 0;
+};
+
+// MintFleet generates |agents| keys and mints a token for each through |transport| as
+// |client|, drawing a progress line on a terminal. Key generation failure throws
+// std::runtime_error.
+MintedFleet MintFleet(Transport& transport, const ResolvedClient& client, const ClientOptions& options,
+                      std::size_t agents, std::size_t concurrency);
+
+// CallFleet makes one request per agent of |fleet| that has a token, as |config| describes,
+// and summarises it.
+std::vector<CallResult> CallFleet(Transport& transport, const MintedFleet& fleet, CallConfig config,
+                                  FleetSummary* summary);
+
+// FailedOutcomes returns the outcomes in |results| that have an error.
+template <typename Result>
+std::vector<const AgentOutcome*> FailedOutcomes(const std::vector<Result>& results) {
+  std::vector<const AgentOutcome*> failed;
+  for (const Result& result : results) {
+    if (result.error) failed.push_back(&result);
+  }
+  return failed;
+}
+
+}  // namespace dpopfleet::cli
+
+#endif  // DPOPFLEET_TOOLS_CLI_FLEET_RUN_H_
