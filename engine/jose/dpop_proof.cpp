@@ -28,6 +28,17 @@ ProofKey ProofKey::Create(P256Key key) {
   return ProofKey(std::move(key), std::move(header_b64), std::move(thumbprint));
 }
 
+std::size_t ProofBuilder::MaxProofSize(const ProofKey& key, const ProofRequest& request) {
+  // {"jti":"<22>","htm":…,"htu":…,"iat":<at most 20 characters>[,"ath":…][,"nonce":…]}
+  constexpr std::size_t kMaxIatDigits = 20;
+  std::size_t payload = 8 + Base64UrlEncodedSize(kJtiRandomBytes) + 8 + JsonStringSize(request.htm) +
+                        7 + JsonStringSize(request.htu) + 7 + kMaxIatDigits + 1;
+  if (!request.ath.empty()) payload += 7 + JsonStringSize(request.ath);
+  if (!request.nonce.empty()) payload += 9 + JsonStringSize(request.nonce);
+  return key.header_b64().size() + 1 + Base64UrlEncodedSize(payload) + 1 +
+         Base64UrlEncodedSize(kEs256SignatureSize);
+}
+
 ErrorCode ProofBuilder::Build(const ProofKey& key, const ProofRequest& request,
                               std::string* out) const {
   std::array<std::uint8_t, kJtiRandomBytes> jti_bytes;

@@ -6,6 +6,17 @@
 #include <cstdio>
 
 namespace dpopfleet {
+namespace {
+
+// IsLineSeparator returns true if U+2028 or U+2029 (E2 80 A8 / E2 80 A9) starts at |i|.
+// Both are valid in JSON strings but end lines in JavaScript, so they are escaped.
+bool IsLineSeparator(std::string_view value, std::size_t i) {
+  return static_cast<unsigned char>(value[i]) == 0xe2 && i + 2 < value.size() &&
+         static_cast<unsigned char>(value[i + 1]) == 0x80 &&
+         (static_cast<unsigned char>(value[i + 2]) & 0xfe) == 0xa8;
+}
+
+}  // namespace
 
 void AppendJsonString(std::string_view value, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -27,9 +38,7 @@ void AppendJsonString(std::string_view value, std::string* out) {
       out->append(escaped, sizeof(escaped));
       continue;
     }
-    // U+2028 and U+2029 (E2 80 A8 / E2 80 A9) are valid JSON but end lines in JavaScript.
-    if (c == 0xe2 && i + 2 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(value[i + 2]) & 0xfe) == 0xa8) {
+    if (IsLineSeparator(value, i)) {
       out->append(static_cast<unsigned char>(value[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029");
       i += 2;
       continue;
@@ -37,6 +46,24 @@ void AppendJsonString(std::string_view value, std::string* out) {
     out->push_back(static_cast<char>(c));
   }
   out->push_back('"');
+}
+
+std::size_t JsonStringSize(std::string_view value) {
+  std::size_t size = 2;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+      size += 2;
+    } else if (c < 0x20) {
+      size += 6;
+    } else if (IsLineSeparator(value, i)) {
+      size += 6;
+      i += 2;
+    } else {
+      size += 1;
+    }
+  }
+  return size;
 }
 
 std::string JsonString(std::string_view value) {

@@ -87,6 +87,11 @@ class ProofBuilder {
   // bits. It returns kOk, or kCryptoFailure if randomness or signing failed.
   ErrorCode Build(const ProofKey& key, const ProofRequest& request, std::string* out) const;
 
+  // MaxProofSize returns an upper bound on the length of the proof Build writes for |key|
+  // and |request|, exceeding the actual length by at most the few bytes "iat" may need;
+  // batch signers size their output slots with it.
+  static std::size_t MaxProofSize(const ProofKey& key, const ProofRequest& request);
+
  private:
   const Clock& clock_;
   RandomSource& random_;

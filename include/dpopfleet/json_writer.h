@@ -4,6 +4,7 @@
 #ifndef DPOPFLEET_JSON_WRITER_H_
 #define DPOPFLEET_JSON_WRITER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,6 +16,10 @@ namespace dpopfleet {
 // are copied as they are. Invalid UTF-8 is copied unchanged; callers that take text from
 // outside validate it first.
 void AppendJsonString(std::string_view value, std::string* out);
+
+// JsonStringSize returns the number of bytes AppendJsonString appends for |value|, quotes
+// included.
+std::size_t JsonStringSize(std::string_view value);
 
 // JsonString returns |value| as a quoted JSON string.
 std::string JsonString(std::string_view value);

@@ -16,6 +16,16 @@ TEST(JsonString, EscapesSpecialCharacters) {
   EXPECT_EQ(JsonString("caf\xc3\xa9 /"), "\"caf\xc3\xa9 /\"");
 }
 
+TEST(JsonStringSize, MatchesAppendedLength) {
+  const std::string_view kValues[] = {
+      "", "plain", "a\"b\\c", "\n\r\t\b\f", std::string_view("\x01\x1f\0", 3),
+      "line\xe2\x80\xa8sep\xe2\x80\xa9", "caf\xc3\xa9", "\xe2\x80", "\xe2\x80\xaa",
+  };
+  for (std::string_view value : kValues) {
+    EXPECT_EQ(JsonStringSize(value), JsonString(value).size()) << JsonString(value);
+  }
+}
+
 TEST(JsonObjectWriter, WritesMembersInOrder) {
   JsonObjectWriter writer;
   writer.String("s", "v\"").Int("i", -42).Double("d", 1.5).Bool("b", true).Null("n").Raw("r", "[1]");

@@ -167,6 +167,26 @@ TEST(ProofBuilder, ProofsVerifyAndJtisDiffer) {
   EXPECT_EQ(jtis.size(), 50u);
 }
 
+TEST(ProofBuilder, MaxProofSizeBoundsOutput) {
+  ProofKey proof_key = NewProofKey();
+  FakeClock clock(1'700'000'000'000);
+  ProofBuilder builder(clock);
+  std::string ath = AccessTokenHash("t");
+  const ProofRequest kRequests[] = {
+      {"GET", "https://rs.example/", "", "", 0},
+      {"POST", "https://rs.example/a\"\n\x01", ath, "", 0},
+      {"DELETE", "https://rs.example/items/42", ath, "nonce-\xe2\x80\xa8", 0},
+      {"GET", "https://rs.example/", "", "n", -1'700'000'000},
+  };
+  std::string proof;
+  for (const ProofRequest& request : kRequests) {
+    ASSERT_EQ(builder.Build(proof_key, request, &proof), ErrorCode::kOk);
+    std::size_t bound = ProofBuilder::MaxProofSize(proof_key, request);
+    EXPECT_LE(proof.size(), bound) << request.htu;
+    EXPECT_GE(proof.size() + 30, bound) << request.htu;
+  }
+}
+
 TEST(ProofBuilder, ReportsRandomFailure) {
   ProofKey proof_key = NewProofKey();
   FailingRandom random;
