@@ -359,7 +359,10 @@ HttpReply HandleRegisterStatus(RealmCore& core, const RealmRoute& route) {
   JsonObjectWriter writer;
   writer.String("enrollment_id", id).String("status", state).Int("expires_at", enrollment.expires_at).String("realm", route.realm);
   if (!enrollment.client_id.empty()) writer.String("client_id", enrollment.client_id);
-  return JsonReply(200, writer.Finish());
+  HttpReply reply = JsonReply(200, writer.Finish());
+  // Pollers wait this long between status requests while the enrollment is pending.
+  if (enrollment.state == Enrollment::State::kPending) reply.AddHeader("Retry-After", "5");
+  return reply;
 }
 
 }  // namespace dpopfleet::realm

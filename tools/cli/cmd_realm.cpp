@@ -1,0 +1,127 @@
+// dpopfleet realm serve: run the reference realm until SIGINT or SIGTERM.
+//
+// On start it prints one "key=value" line each for base_url, issuer, ca_file, port and
+// outbox, so scripts can read them; on stop it prints the counters the same way.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "dpopfleet/realm.h"
+
+namespace dpopfleet::cli {
+namespace {
+
+// ParseStaticClient reads "ID:SECRET[:dpop]".
+RealmStaticClient ParseStaticClient(const std::string& text) {
+  RealmStaticClient client;
+  std::size_t first = text.find(':');
+  if (first == std::string::npos || first == 0) {
+    throw UsageError("--client '" + text + "' is invalid; use ID:SECRET or ID:SECRET:dpop");
+  }
+  client.client_id = text.substr(0, first);
+  std::string rest = text.substr(first + 1);
+  if (rest.size() > 5 && rest.ends_with(":dpop")) {
+    client.require_dpop = true;
+    rest.resize(rest.size() - 5);
+  }
+  if (rest.empty()) {
+    throw UsageError("--client '" + client.client_id + ":…' has an empty secret; use ID:SECRET");
+  }
+  client.client_secret = rest;
+  return client;
+}
+
+// WaitForSignal blocks SIGINT and SIGTERM in every thread and waits for one of them.
+int WaitForSignal(const sigset_t& signals) {
+  int received = 0;
+  sigwait(&signals, &received);
+  return received;
+}
+
+void Setup(CLI::App& root, int* exit_code) {
+  auto* realm = root.add_subcommand("realm", "Run the reference realm (agent-identity server)");
+  realm->require_subcommand(1);
+  auto* serve = realm->add_subcommand(
+      "serve", "Serve registration, tokens, introspection, revocation and /v1/whoami until SIGINT or SIGTERM");
+
+  auto options = std::make_shared<RealmOptions>();
+  auto clients = std::make_shared<std::vector<std::string>>();
+  auto realms = std::make_shared<std::vector<std::string>>();
+  auto no_tls = std::make_shared<bool>(false);
+
+  serve->add_option("--bind", options->bind_address, "Address to listen on (IPv4 or IPv6 literal)")
+      ->capture_default_str();
+  serve->add_option("--port", options->port, "TCP port; 0 picks a free port and prints it")->capture_default_str();
+  serve->add_flag("--no-tls", *no_tls, "Serve plain HTTP; accepted only with a loopback --bind");
+  serve->add_option("--cert", options->cert_file, "PEM certificate chain; default: generate a loopback CA and certificate");
+  serve->add_option("--key", options->key_file, "PEM private key matching --cert");
+  serve->add_option("--ca-out", options->ca_out_file, "Where to write the generated CA certificate; default: a temporary file");
+  serve->add_option("--outbox", options->outbox_dir, "Directory receiving verification messages; default: a temporary directory");
+  serve->add_option("--state-file", options->state_file, "File keeping registered clients and the signing key across restarts (mode 0600)");
+  serve->add_option("--realm", *realms, "Realm name served under /realms/NAME (repeatable); default: default");
+  serve->add_option("--client", *clients, "Pre-registered client ID:SECRET[:dpop] (repeatable); :dpop requires DPoP proofs");
+  serve->add_flag("--require-nonce", options->require_nonce, "Require server-provided DPoP nonces");
+  serve->add_option("--nonce-rotation", options->nonce_rotation_seconds, "Seconds between nonce rotations")->capture_default_str();
+  serve->add_option("--nonce-grace", options->nonce_grace_seconds, "Seconds the previous nonce stays valid after a rotation")->capture_default_str();
+  serve->add_option("--iat-max-age", options->iat_max_age_seconds, "Seconds a proof's iat may lie in the past")->capture_default_str();
+  serve->add_option("--iat-max-future", options->iat_max_future_seconds, "Seconds a proof's iat may lie in the future")->capture_default_str();
+  serve->add_option("--clock-skew", options->clock_skew_seconds, "Seconds added to both iat limits")->capture_default_str();
+  serve->add_option("--token-lifetime", options->token_lifetime_seconds, "Access token lifetime in seconds")->capture_default_str();
+  serve->add_option("--registrations-per-email", options->registrations_per_email_per_hour, "Registration requests per email address per hour")->capture_default_str();
+  serve->add_option("--registrations-per-ip", options->registrations_per_ip_per_hour, "Registration requests per IP address per hour")->capture_default_str();
+  serve->add_option("--fault-429-rate", options->faults.rate_429, "Probability of an injected 429 per request")->capture_default_str();
+  serve->add_option("--fault-503-rate", options->faults.rate_503, "Probability of an injected 503 per request")->capture_default_str();
+  serve->add_option("--fault-reset-rate", options->faults.rate_reset, "Probability of closing the connection without a response")->capture_default_str();
+  serve->add_option("--latency-ms", options->faults.latency_ms, "Milliseconds added to every response")->capture_default_str();
+  serve->add_option("--latency-jitter-ms", options->faults.latency_jitter_ms, "Extra uniform random delay up to this many milliseconds")->capture_default_str();
+  serve->add_option("--retry-after", options->faults.retry_after, "Retry-After of injected 429/503: seconds, or http-date:SECONDS")->capture_default_str();
+  serve->add_option("--seed", options->seed, "Seed of the fault generator")->capture_default_str();
+  serve->add_option("--threads", options->threads, "Server threads; 0 = one per CPU")->capture_default_str();
+
+  serve->callback([=] {
+    RealmOptions start_options = *options;
+    start_options.tls = !*no_tls;
+    if (!realms->empty()) start_options.realms = *realms;
+    for (const std::string& text : *clients) start_options.static_clients.push_back(ParseStaticClient(text));
+
+    // Block the signals before any server thread exists, so only sigwait receives them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto started = Realm::Start(std::move(start_options));
+    if (!started.ok()) {
+      std::fprintf(stderr, "error: %s\n", started.error().ToString().c_str());
+      *exit_code = started.error().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+      return;
+    }
+    Realm& server = **started;
+    std::printf("base_url=%s\n", server.base_url().c_str());
+    for (const std::string& name : realms->empty() ? std::vector<std::string>{"default"} : *realms) {
+      std::printf("issuer=%s\n", server.issuer(name).c_str());
+    }
+    std::printf("ca_file=%s\n", server.ca_file().c_str());
+    std::printf("port=%u\n", static_cast<unsigned>(server.port()));
+    std::printf("outbox=%s\n", server.outbox_dir().c_str());
+    std::fflush(stdout);
+
+    int received = WaitForSignal(signals);
+    server.Stop();
+    std::printf("stopped_by=%s\ncounters: %s\n", received == SIGINT ? "SIGINT" : "SIGTERM",
+                server.counters().ToString().c_str());
+    std::fflush(stdout);
+    *exit_code = kExitOk;
+  });
+}
+
+const CommandRegistrar kRegistrar(90, Setup);
+
+}  // namespace
+}  // namespace dpopfleet::cli
