@@ -1,6 +1,9 @@
 // Backend-neutral parts of crypto.h: overloads and the process-wide random source.
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "crypto_internal.h"
@@ -13,9 +16,51 @@ std::span<const std::uint8_t> AsBytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
+// g_fork_generation changes in every child process, so that a reserve filled before a
+// fork is discarded instead of handing the same bytes to parent and child.
+std::atomic<unsigned> g_fork_generation{0};
+
+void OnFork() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+// ThreadRandomReserve hands out CSPRNG bytes from a per-thread reserve refilled 4 KiB at a
+// time: a proof's jti then costs a copy instead of a call into the library's generator,
+// which takes as long as hashing the proof. Bytes handed out are wiped from the reserve.
+class ThreadRandomReserve {
+ public:
+  ~ThreadRandomReserve() { SecureClear(reserve_); }
+
+  ErrorCode Fill(std::span<std::uint8_t> out) {
+    unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
+    if (generation != generation_) {
+      SecureClear(reserve_);
+      used_ = reserve_.size();
+      generation_ = generation;
+    }
+    if (out.size() > reserve_.size() / 4) return RandomBytes(out);
+    if (out.size() > reserve_.size() - used_) {
+      if (RandomBytes(reserve_) != ErrorCode::kOk) return ErrorCode::kCryptoFailure;
+      used_ = 0;
+    }
+    std::memcpy(out.data(), reserve_.data() + used_, out.size());
+    std::memset(reserve_.data() + used_, 0, out.size());
+    used_ += out.size();
+    return ErrorCode::kOk;
+  }
+
+ private:
+  std::array<std::uint8_t, 4096> reserve_{};
+  std::size_t used_ = reserve_.size();
+  unsigned generation_ = 0;
+};
+
 class SystemRandom final : public RandomSource {
  public:
-  ErrorCode Fill(std::span<std::uint8_t> out) override { return RandomBytes(out); }
+  SystemRandom() { pthread_atfork(nullptr, nullptr, OnFork); }
+
+  ErrorCode Fill(std::span<std::uint8_t> out) override {
+    thread_local ThreadRandomReserve reserve;
+    return reserve.Fill(out);
+  }
 };
 
 }  // namespace

@@ -5,45 +5,19 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
-#include <array>
 #include <cstring>
 
 namespace dpopfleet {
-namespace {
 
-// ReserveRandom hands out CSPRNG bytes from a per-thread reserve refilled 4 KiB at a time,
-// so each jti costs a copy instead of a call into the crypto library's generator.
-class ReserveRandom final : public RandomSource {
- public:
-  ErrorCode Fill(std::span<std::uint8_t> out) override {
-    if (out.size() > reserve_.size()) return RandomBytes(out);
-    if (out.size() > reserve_.size() - used_) {
-      if (RandomBytes(reserve_) != ErrorCode::kOk) return ErrorCode::kCryptoFailure;
-      used_ = 0;
-    }
-    std::memcpy(out.data(), reserve_.data() + used_, out.size());
-    // Bytes handed out once are wiped so that no two proofs can share them.
-    std::memset(reserve_.data() + used_, 0, out.size());
-    used_ += out.size();
-    return ErrorCode::kOk;
-  }
-
- private:
-  std::array<std::uint8_t, 4096> reserve_{};
-  std::size_t used_ = reserve_.size();
-};
-
-}  // namespace
-
-// ThreadState is one thread's builder, random reserve and proof scratch buffer. It is
-// created on a thread's first proof and kept for the signer's lifetime.
+// ThreadState is one thread's builder and proof scratch buffer. It is created on a
+// thread's first proof and kept for the signer's lifetime. The jti randomness comes from
+// SystemRandomSource, which already keeps a per-thread reserve.
 struct BatchSigner::ThreadState {
-  explicit ThreadState(const Clock* clock) : builder(*clock, random) {}
+  explicit ThreadState(const Clock* clock) : builder(*clock) {}
   ThreadState(const ThreadState&) = delete;
   ThreadState& operator=(const ThreadState&) = delete;
 
-  ReserveRandom random;
-  ProofBuilder builder;  // refers to |random|, so it is declared after it
+  ProofBuilder builder;
   std::string proof;
 };
 

@@ -69,7 +69,7 @@ class BatchOutput {
 };
 
 // BatchSigner signs batches with the keys of one pool. Sign may be called from many
-// threads at once; each thread keeps its own scratch buffers and jti random reserve.
+// threads at once; each thread keeps its own scratch buffers.
 class BatchSigner {
  public:
   // The pool and clock must outlive the signer.

@@ -73,7 +73,9 @@ class RandomSource {
   virtual ErrorCode Fill(std::span<std::uint8_t> out) = 0;
 };
 
-// SystemRandomSource returns a process-wide RandomSource backed by RandomBytes.
+// SystemRandomSource returns a process-wide RandomSource backed by RandomBytes. Small
+// requests are served from a per-thread reserve of CSPRNG output that is refilled in 4 KiB
+// blocks and discarded in a child after fork().
 RandomSource& SystemRandomSource();
 
 // Keys and signatures

@@ -1,6 +1,8 @@
 // Tests of P-256 keys, ES256 signatures, SHA-256 and randomness against the linked backend.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -37,6 +39,34 @@ TEST(RandomBytes, FillsAndDiffers) {
   ASSERT_EQ(RandomBytes(first), ErrorCode::kOk);
   ASSERT_EQ(SystemRandomSource().Fill(second), ErrorCode::kOk);
   EXPECT_NE(first, second);
+}
+
+TEST(SystemRandomSource, ForkedChildGetsFreshBytes) {
+  // Draw once so this thread's reserve is filled before the fork.
+  std::array<std::uint8_t, 16> warm{};
+  ASSERT_EQ(SystemRandomSource().Fill(warm), ErrorCode::kOk);
+
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::array<std::uint8_t, 16> bytes{};
+    bool ok = SystemRandomSource().Fill(bytes) == ErrorCode::kOk &&
+              write(fds[1], bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+    _exit(ok ? 0 : 1);
+  }
+  std::array<std::uint8_t, 16> parent_bytes{};
+  ASSERT_EQ(SystemRandomSource().Fill(parent_bytes), ErrorCode::kOk);
+  std::array<std::uint8_t, 16> child_bytes{};
+  ASSERT_EQ(read(fds[0], child_bytes.data(), child_bytes.size()),
+            static_cast<ssize_t>(child_bytes.size()));
+  int status = 0;
+  waitpid(child, &status, 0);
+  close(fds[0]);
+  close(fds[1]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(parent_bytes, child_bytes);
 }
 
 TEST(BackendName, NamesTheLibrary) {
