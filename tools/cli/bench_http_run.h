@@ -1,0 +1,49 @@
+// The load loop behind `dpopfleet bench http`: keeps a fixed number of requests in flight
+// through one Transport for a fixed time and counts completed responses.
+
+#ifndef DPOPFLEET_TOOLS_CLI_BENCH_HTTP_RUN_H_
+#define DPOPFLEET_TOOLS_CLI_BENCH_HTTP_RUN_H_
+
+#include <cstdint>
+#include <string>
+
+#include "dpopfleet/status.h"
+
+namespace dpopfleet::cli {
+
+struct HttpBenchConfig {
+  std::string url;
+  long connections = 8;
+  double seconds = 5.0;
+
+  // http2 negotiates HTTP/2 over TLS and multiplexes |streams| requests per connection;
+  // without it each HTTP/1.1 connection carries one request at a time.
+  bool http2 = false;
+  long streams = 10;
+
+  // dpop signs a fresh ES256 DPoP proof for every request.
+  bool dpop = false;
+  std::string ca_file;
+};
+
+struct HttpBenchReport {
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t connections = 0;
+  long in_flight = 0;
+  double elapsed_seconds = 0;
+  std::string first_error;
+
+  double requests_per_second() const {
+    return elapsed_seconds > 0 ? static_cast<double>(completed) / elapsed_seconds : 0;
+  }
+};
+
+// RunHttpBench runs the load loop. It fails with kInvalidArgument for a bad config, or with
+// the transport's error if the Transport cannot be created; failed requests are counted in
+// the report instead.
+Result<HttpBenchReport> RunHttpBench(const HttpBenchConfig& config);
+
+}  // namespace dpopfleet::cli
+
+#endif  // DPOPFLEET_TOOLS_CLI_BENCH_HTTP_RUN_H_
