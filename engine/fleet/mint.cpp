@@ -1,10 +1,8 @@
-// Fleet key generation and token minting.
+// Fleet token minting.
 
-#include <tbb/parallel_for.h>
+#include <algorithm>
 
-#include <atomic>
-#include <optional>
-
+#include "dpopfleet/batch_signer.h"
 #include "dpopfleet/fleet.h"
 #include "dpopfleet/url.h"
 #include "fleet_runner.h"
@@ -14,64 +12,46 @@ namespace dpopfleet {
 using fleet_internal::BoundedRun;
 using fleet_internal::FillOutcome;
 
-Result<std::vector<ProofKey>> GenerateAgentKeys(std::size_t count) {
-  std::vector<std::optional<ProofKey>> slots(count);
-  std::atomic<bool> failed{false};
-  std::optional<Error> first_error;
-  std::mutex error_mutex;
-
-  tbb::parallel_for(std::size_t{0}, count, [&](std::size_t i) {
-    if (failed.load(std::memory_order_relaxed)) return;
-    auto key = P256Key::Generate();
-    if (!key.ok()) {
-      std::lock_guard lock(error_mutex);
-      if (!first_error) first_error = key.error();
-      failed = true;
-      return;
-    }
-    slots[i].emplace(ProofKey::Create(std::move(*key)));
-  });
-  if (first_error) return *first_error;
-
-  std::vector<ProofKey> keys;
-  keys.reserve(count);
-  for (auto& slot : slots) keys.push_back(std::move(*slot));
-  return keys;
-}
-
-std::vector<MintResult> MintTokens(Transport& transport, std::span<const ProofKey> keys, const MintConfig& config) {
-  std::vector<MintResult> results(keys.size());
-  std::vector<std::string> presigned(keys.size());
-  std::vector<std::int64_t> presigned_at(keys.size(), 0);
+std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, const MintConfig& config,
+                                   std::size_t first_key, std::size_t count) {
+  first_key = std::min(first_key, keys.size());
+  count = std::min(count, keys.size() - first_key);
+  std::vector<MintResult> results(count);
+  std::vector<std::string> presigned(count);
+  std::vector<std::int64_t> presigned_at(count, 0);
   ProofBuilder builder(*config.clock);
+  BatchSigner signer(keys, *config.clock);
   auto htu = NormalizeHtu(config.token_endpoint);
+  auto origin = UrlOrigin(config.token_endpoint);
+  std::string nonce;
 
   BoundedRun run;
-  run.count = keys.size();
+  run.count = count;
   run.concurrency = config.concurrency;
   run.chunk_size = std::max<std::size_t>(config.concurrency, 64);
   run.request_options = config.request_options;
   run.request_options.nonce_scope = NonceScope::kAuthorizationServer;
   run.progress = config.progress;
 
-  // Signing a chunk's first proofs on all cores keeps the loop thread free for I/O. The
-  // first attempt carries the nonce known at signing time, so retries for a fresh nonce
-  // stay rare. A proof that fails to sign here is simply signed again per attempt.
-  auto origin = UrlOrigin(config.token_endpoint);
-  std::string nonce;
-  std::int64_t clock_offset = 0;
+  // Signing a chunk's first proofs on all cores keeps the loop thread free for I/O. They
+  // carry the nonce cached when the chunk is signed, so nonce retries stay rare. A proof
+  // that fails here is signed again by the factory.
   run.prepare_chunk = [&](std::size_t begin, std::size_t end) {
     if (!config.dpop || !htu.ok() || !origin.ok()) return;
     nonce = transport.CachedNonce(*origin, NonceScope::kAuthorizationServer);
-    clock_offset = transport.ClockOffsetSeconds(*origin);
-    tbb::parallel_for(begin, end, [&](std::size_t i) {
-      ProofRequest request{"POST", *htu, {}, nonce, clock_offset};
-      if (builder.Build(keys[i], request, &presigned[i]) == ErrorCode::kOk) {
-        presigned_at[i] = config.clock->NowUnixMillis();
-      } else {
-        presigned[i].clear();
-      }
-    });
+    std::int64_t clock_offset = transport.ClockOffsetSeconds(*origin);
+    std::vector<BatchRequest> requests(end - begin);
+    for (std::size_t i = begin; i < end; ++i) {
+      requests[i - begin] = BatchRequest{static_cast<std::uint32_t>(first_key + i), "POST", *htu, {}, nonce, clock_offset};
+    }
+    BatchOutput output;
+    (void)signer.Sign(requests, &output);
+    std::int64_t now = config.clock->NowUnixMillis();
+    for (std::size_t i = begin; i < end; ++i) {
+      if (output.status(i - begin) != ErrorCode::kOk) continue;
+      presigned[i] = std::string(output.proof(i - begin));
+      presigned_at[i] = now;
+    }
   };
 
   run.make_factory = [&](std::size_t i) {
@@ -79,7 +59,7 @@ std::vector<MintResult> MintTokens(Transport& transport, std::span<const ProofKe
     spec.token_endpoint = config.token_endpoint;
     spec.credentials = config.credentials;
     spec.scope = config.scope;
-    spec.key = config.dpop ? &keys[i] : nullptr;
+    spec.key = config.dpop ? &keys.key(first_key + i) : nullptr;
     spec.builder = &builder;
     spec.presigned_proof = std::move(presigned[i]);
     spec.presigned_nonce = nonce;
@@ -90,11 +70,12 @@ std::vector<MintResult> MintTokens(Transport& transport, std::span<const ProofKe
 
   run.on_done = [&](std::size_t i, TransferResult transfer, std::chrono::milliseconds latency) {
     MintResult& result = results[i];
-    FillOutcome(i, transfer, latency, &result);
-    result.thumbprint = keys[i].thumbprint();
+    const ProofKey& key = keys.key(first_key + i);
+    FillOutcome(first_key + i, transfer, latency, &result);
+    result.thumbprint = key.thumbprint();
     if (!transfer.response || result.error) return;
 
-    TokenExpectations expected{config.dpop ? std::string_view(keys[i].thumbprint()) : std::string_view(),
+    TokenExpectations expected{config.dpop ? std::string_view(key.thumbprint()) : std::string_view(),
                                config.allow_bearer};
     auto token = ParseTokenResponse(*transfer.response, expected, config.token_endpoint);
     if (!token.ok()) {

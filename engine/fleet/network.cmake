@@ -7,7 +7,7 @@ add_library(dpopfleet_fleet
   ${CMAKE_CURRENT_LIST_DIR}/mint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/token_cache.cpp)
 target_include_directories(dpopfleet_fleet PUBLIC "${CMAKE_SOURCE_DIR}/include")
-target_link_libraries(dpopfleet_fleet PUBLIC dpopfleet_oauth dpopfleet_jose PRIVATE TBB::tbb)
+target_link_libraries(dpopfleet_fleet PUBLIC dpopfleet_oauth dpopfleet_signing dpopfleet_jose PRIVATE TBB::tbb)
 if(TARGET dpopfleet_http)
   target_link_libraries(dpopfleet_fleet PUBLIC dpopfleet_http)
 endif()

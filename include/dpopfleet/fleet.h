@@ -14,16 +14,13 @@
 
 #include "dpopfleet/clock.h"
 #include "dpopfleet/dpop_proof.h"
+#include "dpopfleet/key_pool.h"
 #include "dpopfleet/oauth_http.h"
 #include "dpopfleet/oauth_token.h"
 #include "dpopfleet/status.h"
 #include "dpopfleet/transport.h"
 
 namespace dpopfleet {
-
-// GenerateAgentKeys creates |count| P-256 proof keys in parallel (TBB). It fails with the
-// first key generation error.
-Result<std::vector<ProofKey>> GenerateAgentKeys(std::size_t count);
 
 // ProgressCallback receives (finished, total) from the orchestrating thread, at most a few
 // times per second and once at the end.
@@ -67,11 +64,14 @@ struct MintConfig {
   ProgressCallback progress;
 };
 
-// MintTokens requests one token per key through |transport| and returns one MintResult per
-// key, in key order. First-attempt proofs are signed ahead in parallel, one chunk of
-// requests at a time; retries sign afresh with the current nonce. It blocks, so it must not
-// run on the transport's loop thread.
-std::vector<MintResult> MintTokens(Transport& transport, std::span<const ProofKey> keys, const MintConfig& config);
+// MintTokens requests one token for each key of |keys| from |first_key| on (|count| keys,
+// or all remaining when |count| is kAllKeys) through |transport|. It returns one MintResult
+// per key in key order, with MintResult::index the key's index in the pool. First-attempt
+// proofs are signed ahead with BatchSigner, one chunk of requests at a time; retries sign
+// afresh with the current nonce. It blocks, so it must not run on the loop thread.
+inline constexpr std::size_t kAllKeys = static_cast<std::size_t>(-1);
+std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, const MintConfig& config,
+                                   std::size_t first_key = 0, std::size_t count = kAllKeys);
 
 // CallResult is one agent's API call outcome.
 struct CallResult : AgentOutcome {

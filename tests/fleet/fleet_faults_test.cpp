@@ -55,7 +55,7 @@ void MintThroughFaults(std::size_t agents, const std::string& retry_after, std::
   retry.max_backoff = std::chrono::milliseconds(200);
   retry.max_connection_retries = 6;
   auto transport = testing::MakeTransport(*realm, retry);
-  std::vector<ProofKey> keys = testing::Keys(agents);
+  KeyPool keys = testing::Keys(agents);
   MintConfig config = testing::MintConfigFor(*realm);
   config.concurrency = 256;
   config.request_options.max_attempts = 12;
@@ -72,7 +72,7 @@ void MintThroughFaults(std::size_t agents, const std::string& retry_after, std::
   std::set<std::string> jtis;
   for (std::size_t i = 0; i < results.size(); ++i) {
     ASSERT_TRUE(results[i].token) << "agent " << i << ": " << results[i].error->ToString();
-    EXPECT_EQ(results[i].token->cnf_jkt, keys[i].thumbprint()) << "agent " << i;
+    EXPECT_EQ(results[i].token->cnf_jkt, keys.key(i).thumbprint()) << "agent " << i;
     tokens.insert(results[i].token->access_token);
     auto claims = JsonFields::Parse(results[i].token->claims_json, "claims");
     ASSERT_TRUE(claims.ok());

@@ -20,11 +20,11 @@ using testing::MakeTransport;
 using testing::MintConfigFor;
 using testing::StartRealm;
 
-std::vector<AgentCredential> CredentialsFor(const std::vector<ProofKey>& keys, const std::vector<MintResult>& minted) {
+std::vector<AgentCredential> CredentialsFor(const KeyPool& keys, const std::vector<MintResult>& minted) {
   std::vector<AgentCredential> agents;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     AgentCredential agent;
-    agent.key = &keys[i];
+    agent.key = &keys.key(i);
     if (minted[i].token) {
       agent.access_token = minted[i].token->access_token;
       agent.token_type = minted[i].token->token_type;
@@ -84,19 +84,19 @@ TEST(RealmRegistration, WrongCodeThenRightCode) {
   EXPECT_EQ(client->token_endpoint, realm->issuer() + "/token");
 
   // The new client can mint at once.
-  std::vector<ProofKey> keys = Keys(1);
+  KeyPool keys = Keys(1);
   MintConfig config = MintConfigFor(*realm);
   config.credentials = {client->client_id, client->client_secret};
   std::vector<MintResult> minted = MintTokens(*transport, keys, config);
   ASSERT_TRUE(minted[0].token) << minted[0].error->ToString();
-  EXPECT_EQ(minted[0].token->cnf_jkt, keys[0].thumbprint());
+  EXPECT_EQ(minted[0].token->cnf_jkt, keys.key(0).thumbprint());
 }
 
 TEST(RealmMint, TokensAreBoundAndDistinct) {
   auto realm = StartRealm();
   ASSERT_NE(realm, nullptr);
   auto transport = MakeTransport(*realm);
-  std::vector<ProofKey> keys = Keys(200);
+  KeyPool keys = Keys(200);
 
   std::vector<MintResult> minted = MintTokens(*transport, keys, MintConfigFor(*realm));
   std::set<std::string> tokens;
@@ -104,7 +104,7 @@ TEST(RealmMint, TokensAreBoundAndDistinct) {
     ASSERT_TRUE(minted[i].token) << "agent " << i << ": " << minted[i].error->ToString();
     EXPECT_EQ(minted[i].index, i);
     EXPECT_EQ(minted[i].token->token_type, "DPoP");
-    EXPECT_EQ(minted[i].token->cnf_jkt, keys[i].thumbprint());
+    EXPECT_EQ(minted[i].token->cnf_jkt, keys.key(i).thumbprint());
     EXPECT_EQ(minted[i].attempts.size(), 1u);
     EXPECT_GT(minted[i].expires_at_unix, 0);
     tokens.insert(minted[i].token->access_token);
@@ -119,7 +119,7 @@ TEST(RealmMint, TokensAreBoundAndDistinct) {
     auto body = JsonFields::Parse(calls[i].response->body, "whoami");
     ASSERT_TRUE(body.ok());
     EXPECT_EQ(body->String("sub").value_or(""), testing::kClientId);
-    EXPECT_EQ(body->Object("cnf")->String("jkt").value_or(""), keys[i].thumbprint());
+    EXPECT_EQ(body->Object("cnf")->String("jkt").value_or(""), keys.key(i).thumbprint());
   }
 }
 
@@ -127,7 +127,7 @@ TEST(RealmMint, WrongSecretFailsEveryAgent) {
   auto realm = StartRealm();
   ASSERT_NE(realm, nullptr);
   auto transport = MakeTransport(*realm);
-  std::vector<ProofKey> keys = Keys(3);
+  KeyPool keys = Keys(3);
   MintConfig config = MintConfigFor(*realm);
   config.credentials.client_secret = "sec_wrong";
 
@@ -142,7 +142,7 @@ TEST(RealmMint, BearerModeWithoutProof) {
   auto realm = StartRealm();
   ASSERT_NE(realm, nullptr);
   auto transport = MakeTransport(*realm);
-  std::vector<ProofKey> keys = Keys(2);
+  KeyPool keys = Keys(2);
   MintConfig config = MintConfigFor(*realm);
   config.credentials = {"cli_bearer", "sec_bearer_secret"};
   config.dpop = false;
@@ -165,19 +165,19 @@ TEST(RealmNonce, ChallengeOnceThenReuse) {
   auto realm = StartRealm(options);
   ASSERT_NE(realm, nullptr);
   auto transport = MakeTransport(*realm);
-  std::vector<ProofKey> keys = Keys(41);
+  KeyPool keys = Keys(41);
   MintConfig config = MintConfigFor(*realm);
   config.request_options.url_hint = config.token_endpoint;
 
   // The first agent meets the challenge and retries with the nonce.
-  std::vector<MintResult> first = MintTokens(*transport, std::span(keys).first(1), config);
+  std::vector<MintResult> first = MintTokens(*transport, keys, config, 0, 1);
   ASSERT_TRUE(first[0].token) << first[0].error->ToString();
   ASSERT_EQ(first[0].attempts.size(), 2u);
   EXPECT_EQ(RetryCause(first[0].attempts[0]), "use_dpop_nonce");
   EXPECT_EQ(realm->counters().nonce_challenges, 1u);
 
   // Later agents sign with the cached nonce and need no extra round trip.
-  std::vector<MintResult> rest = MintTokens(*transport, std::span(keys).subspan(1), config);
+  std::vector<MintResult> rest = MintTokens(*transport, keys, config, 1);
   for (const MintResult& result : rest) {
     ASSERT_TRUE(result.token) << result.error->ToString();
     EXPECT_EQ(result.attempts.size(), 1u);
@@ -205,7 +205,7 @@ TEST(RealmRevocation, RevokedTokenIsRefused) {
   auto transport = MakeTransport(*realm);
   auto metadata = Discover(*transport, realm->issuer());
   ASSERT_TRUE(metadata.ok()) << metadata.error().ToString();
-  std::vector<ProofKey> keys = Keys(1);
+  KeyPool keys = Keys(1);
   std::vector<MintResult> minted = MintTokens(*transport, keys, MintConfigFor(*realm));
   ASSERT_TRUE(minted[0].token);
   const std::string& token = minted[0].token->access_token;
@@ -214,7 +214,7 @@ TEST(RealmRevocation, RevokedTokenIsRefused) {
   auto active = Introspect(*transport, metadata->introspection_endpoint, credentials, token);
   ASSERT_TRUE(active.ok()) << active.error().ToString();
   EXPECT_TRUE(active->active);
-  EXPECT_EQ(active->cnf_jkt, keys[0].thumbprint());
+  EXPECT_EQ(active->cnf_jkt, keys.key(0).thumbprint());
   EXPECT_EQ(active->client_id, testing::kClientId);
 
   std::vector<AgentCredential> agents = CredentialsFor(keys, minted);

@@ -49,11 +49,11 @@ inline MintConfig MintConfigFor(const Realm& realm) {
   return config;
 }
 
-// Keys returns |count| fresh agent keys.
-inline std::vector<ProofKey> Keys(std::size_t count) {
-  auto keys = GenerateAgentKeys(count);
+// Keys returns a pool of |count| fresh agent keys.
+inline KeyPool Keys(std::size_t count) {
+  auto keys = KeyPool::Generate(count);
   EXPECT_TRUE(keys.ok());
-  return keys.ok() ? std::move(*keys) : std::vector<ProofKey>{};
+  return keys.ok() ? std::move(*keys) : KeyPool::FromKeys({});
 }
 
 }  // namespace dpopfleet::testing

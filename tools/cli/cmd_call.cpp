@@ -27,14 +27,14 @@ void RefreshDueTokens(Transport& transport, const ResolvedClient& client, const 
                       TokenCache& cache, MintedFleet& fleet) {
   ProofBuilder builder;
   for (std::size_t i = 0; i < fleet.keys.size(); ++i) {
-    const std::string& thumbprint = fleet.keys[i].thumbprint();
+    const std::string& thumbprint = fleet.keys.key(i).thumbprint();
     if (!cache.NeedsRefresh(thumbprint)) continue;
 
     TokenRequestSpec spec;
     spec.token_endpoint = client.metadata.token_endpoint;
     spec.credentials = CredentialsOf(client);
     spec.scope = ScopeFor(options, client);
-    spec.key = &fleet.keys[i];
+    spec.key = &fleet.keys.key(i);
     spec.builder = &builder;
     auto token = cache.Get(thumbprint, [&] { return RequestToken(transport, spec, options.allow_bearer); });
     if (token.ok()) {
@@ -53,7 +53,7 @@ int Run(const CallFlags& flags) {
   MintedFleet fleet = MintFleet(*transport, *client, flags.client, flags.agents, flags.concurrency);
   TokenCache cache;
   for (std::size_t i = 0; i < fleet.results.size(); ++i) {
-    if (fleet.results[i].token) cache.Put(fleet.keys[i].thumbprint(), *fleet.results[i].token);
+    if (fleet.results[i].token) cache.Put(fleet.keys.key(i).thumbprint(), *fleet.results[i].token);
   }
   std::fprintf(stderr, "%s", FormatSummary(fleet.summary, "mint").c_str());
 

@@ -108,7 +108,7 @@ int Run(const DemoFlags& flags) {
   call.concurrency = flags.concurrency;
   FleetSummary call_summary;
   std::vector<CallResult> calls = CallFleet(*transport, fleet, call, &call_summary);
-  for (std::size_t i = 0; i < calls.size(); ++i) CheckWhoami(calls[i], client->stored.client_id, fleet.keys[i].thumbprint());
+  for (std::size_t i = 0; i < calls.size(); ++i) CheckWhoami(calls[i], client->stored.client_id, fleet.keys.key(i).thumbprint());
   transport->Shutdown();
   call_summary = Summarize(calls, std::chrono::duration<double>(call_summary.wall_seconds));
   std::printf("%s", FormatSummary(call_summary, "call " + call.url).c_str());
@@ -118,7 +118,7 @@ int Run(const DemoFlags& flags) {
   for (std::size_t i = 0; i < fleet.results.size(); ++i) {
     if (!fleet.results[i].token) continue;
     std::printf("\nagent %zu's token, decoded without verification:\n", i);
-    PrintTokenDetails(stdout, *fleet.results[i].token, fleet.keys[i].thumbprint());
+    PrintTokenDetails(stdout, *fleet.results[i].token, fleet.keys.key(i).thumbprint());
     break;
   }
   PrintFirstErrors(FailedOutcomes(fleet.results), 5);

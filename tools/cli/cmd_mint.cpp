@@ -23,14 +23,14 @@ struct MintFlags {
 };
 
 // ExportKeys writes each agent's private JWK to <dir>/agent-<index>.jwk with mode 0600.
-void ExportKeys(const std::string& directory, const std::vector<ProofKey>& keys) {
+void ExportKeys(const std::string& directory, const KeyPool& keys) {
   if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
     throw UsageError("cannot create --export-keys directory " + directory + ": " + std::strerror(errno));
   }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     std::string path = directory + "/agent-" + std::to_string(i) + ".jwk";
     std::FILE* file = OpenPrivateFile(path);
-    std::string jwk = PrivateJwkJson(keys[i].key());
+    std::string jwk = PrivateJwkJson(keys.key(i).key());
     std::fprintf(file, "%s\n", jwk.c_str());
     std::fclose(file);
   }

@@ -13,7 +13,7 @@ MintedFleet MintFleet(Transport& transport, const ResolvedClient& client, const 
                       std::size_t agents, std::size_t concurrency) {
   MintedFleet fleet;
   auto keygen_started = std::chrono::steady_clock::now();
-  auto keys = GenerateAgentKeys(agents);
+  auto keys = KeyPool::Generate(agents);
   if (!keys.ok()) throw std::runtime_error("generating agent keys failed: " + keys.error().ToString());
   fleet.keys = std::move(*keys);
   fleet.keygen_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - keygen_started).count();
@@ -42,7 +42,7 @@ std::vector<CallResult> CallFleet(Transport& transport, const MintedFleet& fleet
   for (std::size_t i = 0; i < fleet.results.size(); ++i) {
     const MintResult& result = fleet.results[i];
     AgentCredential agent;
-    agent.key = &fleet.keys[i];
+    agent.key = &fleet.keys.key(i);
     if (result.token) {
       agent.access_token = result.token->access_token;
       agent.token_type = result.token->token_type;

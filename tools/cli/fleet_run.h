@@ -13,7 +13,7 @@ namespace dpopfleet::cli {
 
 // MintedFleet is a fleet's keys and token results.
 struct MintedFleet {
-  std::vector<ProofKey> keys;
+  KeyPool keys = KeyPool::FromKeys({});
   std::vector<MintResult> results;
   FleetSummary summary;
   double keygen_seconds = 0;
