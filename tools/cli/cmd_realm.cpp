@@ -99,7 +99,9 @@ void Setup(CLI::App& root, int* exit_code) {
     auto started = Realm::Start(std::move(start_options));
     if (!started.ok()) {
       std::fprintf(stderr, "error: %s\n", started.error().ToString().c_str());
-      *exit_code = started.error().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+      ErrorCode code = started.error().code();
+      bool bad_flag = code == ErrorCode::kInvalidArgument || code == ErrorCode::kInsecureUrl;
+      *exit_code = bad_flag ? kExitUsage : kExitFailure;
       return;
     }
     Realm& server = **started;

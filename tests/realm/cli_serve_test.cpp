@@ -1,0 +1,122 @@
+// `dpopfleet realm serve` as a process: the start lines scripts read, a request against the
+// printed base URL with the printed CA, counters after SIGTERM, and rejected flags.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+
+#include "realm_test_util.h"
+
+#ifndef DPOPFLEET_CLI
+#error "DPOPFLEET_CLI must name the dpopfleet binary"
+#endif
+
+extern char** environ;
+
+namespace dpopfleet::realm_test {
+namespace {
+
+// ServeProcess runs the CLI with its stdout on a pipe.
+class ServeProcess {
+ public:
+  explicit ServeProcess(std::vector<std::string> args) {
+    int fds[2];
+    EXPECT_EQ(::pipe(fds), 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    args.insert(args.begin(), DPOPFLEET_CLI);
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    EXPECT_EQ(posix_spawn(&pid_, DPOPFLEET_CLI, &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    output_ = ::fdopen(fds[0], "r");
+  }
+
+  ~ServeProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      Wait();
+    }
+    if (output_ != nullptr) std::fclose(output_);
+  }
+
+  // ReadLine returns the next stdout line without its newline, or "" at the end.
+  std::string ReadLine() {
+    char buffer[4096];
+    if (std::fgets(buffer, sizeof(buffer), output_) == nullptr) return "";
+    std::string line(buffer);
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    return line;
+  }
+
+  // ReadStartLines reads "key=value" lines up to and including "outbox=".
+  std::map<std::string, std::string> ReadStartLines() {
+    std::map<std::string, std::string> values;
+    for (std::string line = ReadLine(); !line.empty(); line = ReadLine()) {
+      std::size_t equals = line.find('=');
+      if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 1);
+      if (line.starts_with("outbox=")) break;
+    }
+    return values;
+  }
+
+  void Signal(int signal) { ::kill(pid_, signal); }
+
+  // Wait returns the exit status.
+  int Wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* output_ = nullptr;
+};
+
+TEST(CliServeTest, PrintsEndpointsAndCountersOnSigterm) {
+  ServeProcess serve({"realm", "serve", "--port", "0", "--client", "ci-agent:pw:dpop", "--client", "lt:pw2",
+                      "--seed", "7"});
+  std::map<std::string, std::string> values = serve.ReadStartLines();
+  ASSERT_TRUE(values.count("base_url") && values.count("ca_file") && values.count("port") &&
+              values.count("issuer"));
+  EXPECT_EQ(values["base_url"], "https://127.0.0.1:" + values["port"]);
+  EXPECT_EQ(values["issuer"], values["base_url"] + "/realms/default");
+
+  HttpCall bearer{"POST", values["issuer"] + "/token", {BasicAuthorization("lt", "pw2")}, "grant_type=client_credentials"};
+  HttpResult issued = Send(bearer, values["ca_file"]);
+  EXPECT_EQ(issued.status, 200) << issued.body << issued.curl_error;
+  HttpCall dpop_only{"POST", values["issuer"] + "/token", {BasicAuthorization("ci-agent", "pw")},
+                     "grant_type=client_credentials"};
+  EXPECT_EQ(Send(dpop_only, values["ca_file"]).status, 400);
+
+  serve.Signal(SIGTERM);
+  std::string stopped = serve.ReadLine();
+  std::string counters = serve.ReadLine();
+  EXPECT_EQ(stopped, "stopped_by=SIGTERM");
+  EXPECT_NE(counters.find("tokens_issued=1"), std::string::npos) << counters;
+  EXPECT_NE(counters.find("rejected.dpop_required=1"), std::string::npos) << counters;
+  EXPECT_EQ(serve.Wait(), 0);
+}
+
+TEST(CliServeTest, RejectsBadFlags) {
+  ServeProcess plain_public({"realm", "serve", "--no-tls", "--bind", "0.0.0.0"});
+  EXPECT_EQ(plain_public.Wait(), 2);
+  ServeProcess bad_client({"realm", "serve", "--client", "no-secret"});
+  EXPECT_EQ(bad_client.Wait(), 2);
+  ServeProcess bad_rate({"realm", "serve", "--fault-503-rate", "2"});
+  EXPECT_EQ(bad_rate.Wait(), 2);
+}
+
+}  // namespace
+}  // namespace dpopfleet::realm_test
