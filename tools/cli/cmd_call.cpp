@@ -37,10 +37,12 @@ void RefreshDueTokens(Transport& transport, const ResolvedClient& client, const 
     spec.key = &fleet.keys.key(i);
     spec.builder = &builder;
     auto token = cache.Get(thumbprint, [&] { return RequestToken(transport, spec, options.allow_bearer); });
-    if (token.ok()) {
-      fleet.results[i].token->access_token = (*token)->access_token;
-      fleet.results[i].error.reset();
-    }
+    if (!token.ok()) continue;
+    MintResult& result = fleet.results[i];
+    if (!result.token) result.token.emplace();
+    result.token->access_token = (*token)->access_token;
+    result.token->token_type = (*token)->token_type;
+    result.error.reset();
   }
 }
 

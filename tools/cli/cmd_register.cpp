@@ -45,8 +45,9 @@ int Run(const RegisterFlags& flags) {
   auto transport = MakeTransport(flags.client);
   RegistrationClient registration(*transport, flags.client.issuer);
 
-  auto enrollment = registration.Request(
-      RegistrationRequest{flags.email, flags.name, flags.description, flags.scopes});
+  // Agent-identity realms require at least one scope; "agent" is their basic one.
+  std::vector<std::string> scopes = flags.scopes.empty() ? std::vector<std::string>{"agent"} : flags.scopes;
+  auto enrollment = registration.Request(RegistrationRequest{flags.email, flags.name, flags.description, scopes});
   if (!enrollment.ok()) return ReportError(enrollment.error());
   std::fprintf(stderr, "enrollment %s started; a verification code was sent to %s\n",
                enrollment->enrollment_id.c_str(), flags.email.c_str());
@@ -77,7 +78,7 @@ void Setup(CLI::App& root, int* exit_code) {
   command->add_option("--email", flags->email, "Owner's email address; the verification code is sent there")->required();
   command->add_option("--name", flags->name, "Client name")->required();
   command->add_option("--description", flags->description, "Client description");
-  command->add_option("--scope", flags->scopes, "Requested scope (repeatable)");
+  command->add_option("--scope", flags->scopes, "Requested scope (repeatable; default: agent)");
   command->add_option("--code", flags->code, "Verification code, instead of asking on the terminal");
   command->add_option("--config-dir", flags->client.config_dir,
                       "Directory of stored clients (default: $XDG_CONFIG_HOME/strongdmid or ~/.config/strongdmid)");

@@ -1,0 +1,217 @@
+// The daily commands and the demo, run as child processes of this test. Commands that need
+// a server get a reference realm started in this process.
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "dpopfleet/realm.h"
+
+namespace dpopfleet {
+namespace {
+
+struct CommandOutput {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat info {};
+  EXPECT_EQ(stat(path.c_str(), &info), 0) << path;
+  return info.st_mode & 07777;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/dpopfleet-cli-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Run runs `dpopfleet <arguments>` with stdin from |stdin_path| and returns its exit code
+  // and output.
+  CommandOutput Run(const std::string& arguments, const std::string& stdin_path = "/dev/null") {
+    std::string err_path = dir_ + "/stderr.txt";
+    std::string command = std::string(DPOPFLEET_BINARY) + " " + arguments + " <" + stdin_path + " 2>" + err_path;
+    CommandOutput output;
+    std::FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return output;
+    std::array<char, 4096> buffer{};
+    std::size_t read = 0;
+    while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.out.append(buffer.data(), read);
+    int status = pclose(pipe);
+    output.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    output.err = ReadFile(err_path);
+    return output;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(CliTest, DemoDefaultAgents) {
+  // The README's first command ends in `build/dpopfleet demo`; this is that binary.
+  CommandOutput demo = Run("demo");
+  ASSERT_EQ(demo.exit_code, 0) << demo.out << demo.err;
+  EXPECT_NE(demo.out.find("agents      1000: 1000 succeeded, 0 failed"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("verified   1000/1000"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("equals the agent key's RFC 7638 thumbprint"), std::string::npos);
+  EXPECT_EQ(demo.out.find("sec_"), std::string::npos) << "a client secret was printed";
+  EXPECT_EQ(demo.err.find("sec_"), std::string::npos) << "a client secret was printed";
+}
+
+TEST_F(CliTest, DemoRejectsZeroAgents) {
+  CommandOutput demo = Run("demo --agents 0");
+  EXPECT_EQ(demo.exit_code, 2);
+  EXPECT_NE(demo.err.find("--agents"), std::string::npos);
+}
+
+class CliRealmTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    auto realm = Realm::Start(RealmOptions{});
+    ASSERT_TRUE(realm.ok()) << realm.error().ToString();
+    realm_ = std::move(*realm);
+    config_ = dir_ + "/strongdmid";
+    common_ = " --ca-file " + realm_->ca_file() + " --config-dir " + config_;
+  }
+  void TearDown() override {
+    realm_.reset();
+    CliTest::TearDown();
+  }
+
+  // RegisterInteractively runs `register` for |email| and types the code the realm mailed
+  // into its standard input, as a person reading the mail would.
+  CommandOutput RegisterInteractively(const std::string& email) {
+    std::string fifo = dir_ + "/stdin.fifo";
+    EXPECT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    std::thread typist([&] {
+      std::ofstream input(fifo);  // opens once the command's shell opens the other end
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      std::optional<std::string> code;
+      while (!(code = realm_->LatestVerificationCode(email)) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      input << code.value_or("NO-CODE") << "\n";
+    });
+    CommandOutput output = Run("register --issuer " + realm_->issuer() + " --email " + email +
+                                   " --name cli --description 'CLI test' --scope agent" + common_,
+                               fifo);
+    typist.join();
+    return output;
+  }
+
+  std::unique_ptr<Realm> realm_;
+  std::string config_;
+  std::string common_;
+};
+
+TEST_F(CliRealmTest, RegisterWrongThenRightCode) {
+  CommandOutput wrong =
+      Run("register --issuer " + realm_->issuer() + " --email a@test.invalid --name cli --code WRNG-CODE" + common_);
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
+  EXPECT_NE(wrong.err.find("error: registration confirm"), std::string::npos) << wrong.err;
+  EXPECT_FALSE(std::filesystem::exists(config_) && !std::filesystem::is_empty(config_));
+
+  CommandOutput right = RegisterInteractively("b@test.invalid");
+  ASSERT_EQ(right.exit_code, 0) << right.out << right.err;
+  EXPECT_EQ(right.out.find("sec_"), std::string::npos) << "the secret was printed";
+  std::vector<std::string> clients;
+  for (const auto& entry : std::filesystem::directory_iterator(config_)) clients.push_back(entry.path().string());
+  ASSERT_EQ(clients.size(), 1u);
+  EXPECT_EQ(ModeOf(clients[0]), 0700u);
+  EXPECT_EQ(ModeOf(clients[0] + "/client.json"), 0600u);
+  EXPECT_NE(right.out.find(clients[0] + "/client.json"), std::string::npos) << right.out;
+}
+
+TEST_F(CliRealmTest, DailyCommands) {
+  CommandOutput registered = RegisterInteractively("daily@test.invalid");
+  ASSERT_EQ(registered.exit_code, 0) << registered.out << registered.err;
+
+  CommandOutput discover = Run("discover " + realm_->issuer() + " --ca-file " + realm_->ca_file());
+  ASSERT_EQ(discover.exit_code, 0) << discover.err;
+  EXPECT_NE(discover.out.find(realm_->issuer() + "/token"), std::string::npos) << discover.out;
+
+  CommandOutput token = Run("token" + common_);
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  EXPECT_NE(token.out.find("token_type    DPoP"), std::string::npos) << token.out;
+  EXPECT_NE(token.out.find("equals the agent key's RFC 7638 thumbprint"), std::string::npos) << token.out;
+
+  // mint writes records with tokens only to the 0600 --out file.
+  std::string out_file = dir_ + "/tokens.jsonl";
+  std::string keys_dir = dir_ + "/keys";
+  CommandOutput mint = Run("mint --agents 20 --concurrency 8 --out " + out_file + " --export-keys " + keys_dir + common_);
+  ASSERT_EQ(mint.exit_code, 0) << mint.err;
+  EXPECT_NE(mint.err.find("20: 20 succeeded"), std::string::npos) << mint.err;
+  EXPECT_EQ(ModeOf(out_file), 0600u);
+  std::string records = ReadFile(out_file);
+  EXPECT_EQ(std::count(records.begin(), records.end(), '\n'), 20);
+  EXPECT_NE(records.find("\"access_token\""), std::string::npos);
+  EXPECT_EQ(ModeOf(keys_dir + "/agent-19.jwk"), 0600u);
+  EXPECT_NE(ReadFile(keys_dir + "/agent-0.jwk").find("\"d\""), std::string::npos);
+
+  CommandOutput records_on_stdout = Run("mint --agents 3" + common_);
+  ASSERT_EQ(records_on_stdout.exit_code, 0) << records_on_stdout.err;
+  EXPECT_NE(records_on_stdout.out.find("\"thumbprint\""), std::string::npos);
+  EXPECT_EQ(records_on_stdout.out.find("access_token"), std::string::npos);
+
+  CommandOutput call = Run("call --url " + realm_->issuer() + "/v1/whoami --agents 3 --repeat 2" + common_);
+  ASSERT_EQ(call.exit_code, 0) << call.err;
+  EXPECT_NE(call.err.find("statuses    200 6"), std::string::npos) << call.err;
+
+  // Introspection shows the tokens active; after revocation they are not.
+  CommandOutput active = Run("introspect --token-file " + out_file + common_);
+  ASSERT_EQ(active.exit_code, 0) << active.err;
+  EXPECT_EQ(std::count(active.out.begin(), active.out.end(), '\n'), 20);
+  EXPECT_NE(active.out.find("\"active\":true"), std::string::npos);
+  CommandOutput revoke = Run("revoke --token-file " + out_file + common_);
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  CommandOutput inactive = Run("introspect --token-file " + out_file + common_);
+  ASSERT_EQ(inactive.exit_code, 0) << inactive.err;
+  EXPECT_EQ(inactive.out.find("\"active\":true"), std::string::npos) << inactive.out;
+}
+
+TEST_F(CliRealmTest, RejectsReadableCredentials) {
+  CommandOutput registered = RegisterInteractively("perm@test.invalid");
+  ASSERT_EQ(registered.exit_code, 0) << registered.out << registered.err;
+  std::string client_dir = std::filesystem::directory_iterator(config_)->path().string();
+  ASSERT_EQ(chmod((client_dir + "/client.json").c_str(), 0644), 0);
+
+  CommandOutput token = Run("token" + common_);
+  EXPECT_EQ(token.exit_code, 1);
+  EXPECT_NE(token.err.find("chmod 600 " + client_dir + "/client.json"), std::string::npos) << token.err;
+}
+
+TEST_F(CliRealmTest, UsageErrors) {
+  EXPECT_EQ(Run("mint --agents 0" + common_).exit_code, 2);
+  EXPECT_EQ(Run("mint" + common_).exit_code, 2);
+  EXPECT_EQ(Run("token --ca-file /nonexistent/ca.pem").exit_code, 2);
+  CommandOutput missing = Run("token" + common_);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("dpopfleet register"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace dpopfleet
