@@ -2,9 +2,7 @@
 
 #include <benchmark/benchmark.h>
 #include <tbb/task_arena.h>
-#include <unistd.h>
 
-#include <fstream>
 #include <vector>
 
 #include "dpopfleet/batch_signer.h"
@@ -68,14 +66,6 @@ void BM_BatchSign(benchmark::State& state) {
 BENCHMARK(BM_BatchSign)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_BatchSign)->ArgName("threads")->Arg(1)->Arg(2)->MeasureProcessCPUTime();
 
-long ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  long total_pages = 0;
-  long resident_pages = 0;
-  statm >> total_pages >> resident_pages;
-  return resident_pages * sysconf(_SC_PAGESIZE);
-}
-
 // BM_KeyPoolResident reports the resident set growth per pool entry, before and after each
 // key has signed once (the OpenSSL backend caches a signing context per key).
 void BM_KeyPoolResident(benchmark::State& state) {
@@ -83,13 +73,13 @@ void BM_KeyPoolResident(benchmark::State& state) {
   double generated_bytes = 0;
   double signed_bytes = 0;
   for (auto _ : state) {
-    long before = ResidentBytes();
+    long before = ResidentSetBytes();
     Result<KeyPool> pool = KeyPool::Generate(count);
     if (!pool.ok()) return state.SkipWithError(pool.error().ToString().c_str());
-    long after_generate = ResidentBytes();
+    long after_generate = ResidentSetBytes();
     Es256Signature signature;
     for (std::size_t i = 0; i < count; ++i) (void)pool->key(i).key().Sign("m", &signature);
-    long after_sign = ResidentBytes();
+    long after_sign = ResidentSetBytes();
     generated_bytes = static_cast<double>(after_generate - before) / count;
     signed_bytes = static_cast<double>(after_sign - before) / count;
   }

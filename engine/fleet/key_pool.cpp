@@ -3,8 +3,10 @@
 #include "dpopfleet/key_pool.h"
 
 #include <tbb/parallel_for.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <optional>
 
@@ -38,5 +40,13 @@ Result<KeyPool> KeyPool::Generate(std::size_t count) {
 }
 
 KeyPool KeyPool::FromKeys(std::vector<ProofKey> keys) { return KeyPool(std::move(keys)); }
+
+long ResidentSetBytes() {
+  std::ifstream statm("/proc/self/statm");
+  long total_pages = 0;
+  long resident_pages = 0;
+  if (!(statm >> total_pages >> resident_pages)) return 0;
+  return resident_pages * sysconf(_SC_PAGESIZE);
+}
 
 }  // namespace dpopfleet

@@ -1,13 +1,13 @@
 // Pools of pre-generated DPoP signing keys, one per agent.
 //
-// Each entry is a ProofKey: the P-256 key, its encoded JWS header and its RFC 7638
-// thumbprint. Resident cost per entry, measured with `dpopfleet bench sign --keys 100000`
-// (resident set growth divided by the key count, glibc malloc, x86-64):
-//   OpenSSL 3.0.22: about 2.2 KiB before a key first signs and 2.8 KiB after, because the
-//     backend caches an initialised signing context per key;
-//   BoringSSL: about 0.9 KiB.
-// The header (about 200 bytes) and thumbprint (43 bytes) account for about 0.3 KiB of that;
-// the rest is the crypto library's key object.
+// Each entry is a ProofKey: the P-256 key, its encoded JWS header (220 bytes) and its
+// RFC 7638 thumbprint (43 bytes). Resident bytes per entry, measured as resident set growth
+// over 100,000 keys (`dpopfleet bench sign --keys 100000`, glibc malloc, x86-64):
+//   OpenSSL 3.0.22: about 2,700 before a key first signs and 3,300 after, because the
+//     backend then caches an initialised signing context (EVP_PKEY_CTX) for the key;
+//   BoringSSL (Debian 13.0.0): about 900.
+// dpopfleet's own share is about 470 bytes (the ProofKey object, its two strings and the
+// backend handle); the rest is the crypto library's key object.
 
 #ifndef DPOPFLEET_KEY_POOL_H_
 #define DPOPFLEET_KEY_POOL_H_
@@ -42,6 +42,11 @@ class KeyPool {
 
   std::vector<ProofKey> keys_;
 };
+
+// ResidentSetBytes returns the process's resident set size from /proc/self/statm, or 0 if
+// it cannot be read. Benchmarks divide its growth by a pool's size to state the cost of
+// one entry.
+long ResidentSetBytes();
 
 }  // namespace dpopfleet
 

@@ -1,0 +1,34 @@
+// `dpopfleet bench sign`: proofs/s next to the crypto library's raw ECDSA sign rate.
+
+#ifndef DPOPFLEET_TOOLS_CLI_BENCH_SIGN_RUN_H_
+#define DPOPFLEET_TOOLS_CLI_BENCH_SIGN_RUN_H_
+
+#include <cstddef>
+
+#include "dpopfleet/status.h"
+
+namespace dpopfleet::cli {
+
+struct SignBenchConfig {
+  int threads = 1;
+  double seconds = 4;
+  std::size_t keys = 1000;
+  bool ath = false;
+};
+
+struct SignBenchReport {
+  double keygen_per_second = 0;
+  double resident_bytes_per_key = 0;  // resident set growth while generating the pool
+  double raw_signs_per_second = 0;
+  double proofs_per_second = 0;
+};
+
+// RunSignBench generates the key pool, then alternates half-second rounds of raw library
+// ECDSA signing and batch proof signing on |threads| threads until |seconds| have passed,
+// so that both rates see the same machine load. It fails with kInvalidArgument for an
+// out-of-range setting.
+Result<SignBenchReport> RunSignBench(const SignBenchConfig& config);
+
+}  // namespace dpopfleet::cli
+
+#endif  // DPOPFLEET_TOOLS_CLI_BENCH_SIGN_RUN_H_

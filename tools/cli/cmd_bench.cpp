@@ -1,0 +1,65 @@
+// dpopfleet bench and its `sign` subcommand.
+
+#include <cstdio>
+#include <memory>
+
+#include "bench_command.h"
+#include "bench_sign_run.h"
+#include "command.h"
+#include "dpopfleet/crypto.h"
+
+namespace dpopfleet::cli {
+
+CLI::App* BenchCommand(CLI::App& root) {
+  std::vector<CLI::App*> existing =
+      root.get_subcommands([](CLI::App* app) { return app->get_name() == "bench"; });
+  if (!existing.empty()) return existing.front();
+
+  CLI::App* bench = root.add_subcommand("bench", "Measure throughput (signing, HTTP)");
+  bench->require_subcommand(1);
+  return bench;
+}
+
+namespace {
+
+void Setup(CLI::App& root, int* exit_code) {
+  CLI::App* command = BenchCommand(root)->add_subcommand(
+      "sign", "Measure DPoP proofs/s against the crypto library's raw ECDSA sign rate");
+  auto config = std::make_shared<SignBenchConfig>();
+  command->add_option("--threads", config->threads, "Signing threads (1-1024)")
+      ->capture_default_str();
+  command->add_option("--seconds", config->seconds, "Measurement time in seconds (1-3600)")
+      ->capture_default_str();
+  command->add_option("--keys", config->keys,
+                      "Keys in the pool; proofs cycle through them (1-10000000)")
+      ->capture_default_str();
+  command->add_flag("--ath", config->ath, "Include an access-token hash (ath) in every proof");
+
+  command->callback([config, exit_code] {
+    Result<SignBenchReport> report = RunSignBench(*config);
+    if (!report.ok()) {
+      if (report.error().code() == ErrorCode::kInvalidArgument) {
+        throw UsageError(report.error().message());
+      }
+      std::fprintf(stderr, "error: %s\n", report.error().ToString().c_str());
+      *exit_code = kExitFailure;
+      return;
+    }
+
+    std::printf("%-20s%s\n", "backend:", CryptoBackendName());
+    std::printf("%-20s%d\n", "threads:", config->threads);
+    std::printf("%-20s%zu (%.0f keys/s, %.0f resident bytes per key)\n", "keys:", config->keys,
+                report->keygen_per_second, report->resident_bytes_per_key);
+    std::printf("%-20s%.0f signatures/s\n", "raw ECDSA sign:", report->raw_signs_per_second);
+    std::printf("%-20s%.0f proofs/s\n", config->ath ? "proofs with ath:" : "proofs:",
+                report->proofs_per_second);
+    std::printf("%-20s%.3f (proofs/s divided by raw signatures/s)\n", "ratio:",
+                report->proofs_per_second / report->raw_signs_per_second);
+    *exit_code = kExitOk;
+  });
+}
+
+const CommandRegistrar kRegistrar(85, Setup);
+
+}  // namespace
+}  // namespace dpopfleet::cli

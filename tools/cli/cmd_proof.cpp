@@ -1,0 +1,96 @@
+// dpopfleet proof: print one DPoP proof for a request, ready for curl's -H "DPoP: …".
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "command.h"
+#include "dpopfleet/dpop_proof.h"
+#include "dpopfleet/jwk.h"
+#include "dpopfleet/url.h"
+#include "proof_key_file.h"
+
+namespace dpopfleet::cli {
+namespace {
+
+struct ProofOptions {
+  std::string htm;
+  std::string htu;
+  std::string access_token;
+  std::string nonce;
+  std::string key_file;
+};
+
+// IsMethodToken returns true if |method| is an HTTP token (RFC 9110 section 5.6.2).
+bool IsMethodToken(const std::string& method) {
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  if (method.empty()) return false;
+  for (unsigned char c : method) {
+    bool alphanumeric = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alphanumeric && kSymbols.find(static_cast<char>(c)) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+P256Key LoadOrGenerateKey(const ProofOptions& options) {
+  if (!options.key_file.empty()) {
+    Result<P256Key> key = LoadProofKeyFile(options.key_file);
+    if (!key.ok()) throw UsageError(key.error().message());
+    return std::move(*key);
+  }
+
+  Result<P256Key> key = P256Key::Generate();
+  if (!key.ok()) throw std::runtime_error(key.error().ToString());
+  std::fprintf(stderr, "ephemeral key, public JWK: %s\n",
+               PublicJwkJson(key->public_key()).c_str());
+  std::fprintf(stderr, "thumbprint (jkt): %s\n", JwkThumbprint(key->public_key()).c_str());
+  return std::move(*key);
+}
+
+int RunProof(const ProofOptions& options) {
+  if (!IsMethodToken(options.htm)) {
+    throw UsageError("--htm \"" + options.htm + "\" is not an HTTP method; use for example POST");
+  }
+  Result<std::string> htu = NormalizeHtu(options.htu);
+  if (!htu.ok()) throw UsageError("--htu: " + htu.error().message());
+
+  ProofKey key = ProofKey::Create(LoadOrGenerateKey(options));
+  std::string ath = options.access_token.empty() ? "" : AccessTokenHash(options.access_token);
+  ProofRequest request;
+  request.htm = options.htm;
+  request.htu = *htu;
+  request.ath = ath;
+  request.nonce = options.nonce;
+
+  std::string proof;
+  ErrorCode code = ProofBuilder().Build(key, request, &proof);
+  if (code != ErrorCode::kOk) {
+    std::fprintf(stderr, "error: building the proof failed: %s\n", ErrorCodeName(code));
+    return kExitFailure;
+  }
+  std::printf("%s\n", proof.c_str());
+  return kExitOk;
+}
+
+void Setup(CLI::App& root, int* exit_code) {
+  CLI::App* command = root.add_subcommand(
+      "proof", "Print a DPoP proof (RFC 9449) for one request, for curl -H \"DPoP: ...\"");
+  auto options = std::make_shared<ProofOptions>();
+  command->add_option("--htm", options->htm, "HTTP method of the request, such as POST")
+      ->required();
+  command->add_option("--htu", options->htu,
+                      "URL of the request; query and fragment are dropped from the proof")
+      ->required();
+  command->add_option("--access-token", options->access_token,
+                      "Access token the request carries; adds its hash as \"ath\"");
+  command->add_option("--nonce", options->nonce, "Server-provided DPoP-Nonce to include");
+  command->add_option("--key", options->key_file,
+                      "P-256 private key file (private JWK or PEM, mode 0600); without it an "
+                      "ephemeral key is generated and its public JWK printed to stderr");
+  command->callback([options, exit_code] { *exit_code = RunProof(*options); });
+}
+
+const CommandRegistrar kRegistrar(80, Setup);
+
+}  // namespace
+}  // namespace dpopfleet::cli
