@@ -126,7 +126,7 @@ void CurlTransport::FinishAttempt(PendingRequest* raw, CURLcode code) {
     if (response_nonce != nullptr && !response_nonce->empty()) {
       servers_.StoreNonce(request->origin, scope, *response_nonce);
     }
-    std::optional<std::int64_t> offset = ClockOffsetFromDate(response, now);
+    std::optional<std::int64_t> offset = ClockOffsetFromDate(response, now, &dates_);
     if (offset.has_value()) servers_.StoreClockOffset(request->origin, *offset);
 
     // libcurl reports 0 both for "Retry-After: 0" and for no header, so presence comes

@@ -28,12 +28,21 @@ bool IsNonceChallenge(const HttpResponse& response) {
   return false;
 }
 
+std::optional<std::int64_t> HttpDateCache::Parse(std::string_view value) {
+  if (value != last_text_) {
+    last_text_.assign(value);
+    last_value_ = ParseHttpDate(value);
+  }
+  return last_value_;
+}
+
 std::optional<std::int64_t> ClockOffsetFromDate(const HttpResponse& response,
-                                                std::int64_t local_unix_millis) {
+                                                std::int64_t local_unix_millis,
+                                                HttpDateCache* dates) {
   const std::string* date = response.Header("date");
   if (date == nullptr) return std::nullopt;
 
-  std::optional<std::int64_t> server_seconds = ParseHttpDate(*date);
+  std::optional<std::int64_t> server_seconds = dates->Parse(*date);
   if (!server_seconds.has_value()) return std::nullopt;
 
   std::int64_t local_seconds =

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "dpopfleet/transport.h"
@@ -21,10 +22,22 @@ std::optional<std::int64_t> ParseHttpDate(std::string_view value);
 // WWW-Authenticate DPoP challenge whose error is "use_dpop_nonce" (resource server form).
 bool IsNonceChallenge(const HttpResponse& response);
 
+// HttpDateCache parses Date values with ParseHttpDate and remembers the last one, because
+// a busy server sends the same Date text for a whole second. Not thread-safe.
+class HttpDateCache {
+ public:
+  std::optional<std::int64_t> Parse(std::string_view value);
+
+ private:
+  std::string last_text_;
+  std::optional<std::int64_t> last_value_;
+};
+
 // ClockOffsetFromDate returns the server-minus-local offset implied by |response|'s Date
 // header at local time |local_unix_millis|, or nullopt without a valid Date.
 std::optional<std::int64_t> ClockOffsetFromDate(const HttpResponse& response,
-                                                std::int64_t local_unix_millis);
+                                                std::int64_t local_unix_millis,
+                                                HttpDateCache* dates);
 
 }  // namespace dpopfleet::http
 

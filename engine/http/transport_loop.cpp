@@ -38,14 +38,24 @@ void CurlTransport::Submit(RequestFactory factory, RequestOptions options, Callb
   request->options = std::move(options);
   counters_.requests_submitted.fetch_add(1, std::memory_order_relaxed);
 
+  // A callback that submits runs on the loop thread, which owns ready_ and needs no wakeup.
+  // Once stopping_ is set, accepting_ is false too, and the request is cancelled below.
+  if (std::this_thread::get_id() == loop_thread_id_ && !stopping_.load(std::memory_order_acquire)) {
+    ready_.push_back(std::move(request));
+    return;
+  }
+
+  // The loop swaps the whole queue out, so only a push onto an empty queue needs to wake it.
+  bool wake = false;
   {
     std::lock_guard lock(submit_mutex_);
     if (accepting_) {
+      wake = submitted_.empty();
       submitted_.push_back(std::move(request));
     }
   }
   if (request == nullptr) {
-    curl_multi_wakeup(multi_.get());
+    if (wake) curl_multi_wakeup(multi_.get());
     return;
   }
 

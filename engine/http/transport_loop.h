@@ -20,6 +20,7 @@
 
 #include "curl_handles.h"
 #include "dpopfleet/transport.h"
+#include "response_analysis.h"
 #include "server_state.h"
 #include "transfer.h"
 
@@ -87,6 +88,7 @@ class CurlTransport final : public Transport {
 
   // Owned by the loop thread.
   EasyPool pool_;
+  HttpDateCache dates_;
   std::deque<RequestPtr> ready_;
   std::map<std::pair<std::int64_t, std::uint64_t>, RequestPtr> timers_;
   std::uint64_t timer_sequence_ = 0;

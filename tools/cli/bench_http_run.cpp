@@ -20,12 +20,13 @@ using Clock = std::chrono::steady_clock;
 // so exactly |in_flight| requests are outstanding the whole time.
 class LoadLoop {
  public:
-  LoadLoop(Transport& transport, RequestFactory factory)
-      : transport_(transport), factory_(std::move(factory)) {}
+  LoadLoop(Transport& transport, RequestFactory factory, std::string url)
+      : transport_(transport), factory_(std::move(factory)), url_hint_(std::move(url)) {}
 
   void SubmitOne() {
     RequestOptions options;
     options.max_attempts = 1;
+    options.url_hint = url_hint_;
     transport_.Submit(factory_, options, [this](TransferResult result) { OnResult(result); });
   }
 
@@ -71,6 +72,7 @@ class LoadLoop {
 
   Transport& transport_;
   RequestFactory factory_;
+  std::string url_hint_;
 
   std::mutex mutex_;
   std::condition_variable drained_;
@@ -139,7 +141,7 @@ Result<HttpBenchReport> RunHttpBench(const HttpBenchConfig& config) {
     return request;
   };
 
-  LoadLoop loop(**transport, factory);
+  LoadLoop loop(**transport, factory, config.url);
   Clock::time_point start = Clock::now();
   for (long i = 0; i < report.in_flight; ++i) loop.SubmitOne();
 
