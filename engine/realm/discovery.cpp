@@ -89,7 +89,7 @@ HttpReply HandleAgentInstructions(RealmCore& core, const RealmRoute& route) {
 
 HttpReply HandleAdminOutbox(RealmCore& core, const HttpExchange& exchange) {
   if (!exchange.peer_is_loopback) {
-    return ErrorReply(403, "access_denied", "the admin endpoints answer loopback peers only",
+    return ErrorReply(403, "access_denied", "the admin endpoints accept loopback peers only; call them from 127.0.0.1 or ::1",
                       "admin_not_loopback");
   }
   std::string email = exchange.QueryParam("email");
@@ -98,7 +98,7 @@ HttpReply HandleAdminOutbox(RealmCore& core, const HttpExchange& exchange) {
   }
   std::optional<OutboxMessage> message = core.outbox.Latest(email);
   if (!message) {
-    return ErrorReply(404, "not_found", "the outbox holds no message to '" + email + "'",
+    return ErrorReply(404, "not_found", "the outbox contains no message to '" + email + "'",
                       "outbox_empty");
   }
   return JsonReply(200, message->ToJson());

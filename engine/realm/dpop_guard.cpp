@@ -76,7 +76,7 @@ std::string DpopGuard::RequestUrl(const HttpExchange& exchange) {
   if (host == nullptr || host->empty()) return "";
   std::string scheme = exchange.scheme;
   // Behind a TLS front such as nghttpx the client's scheme is the front's. Only a loopback
-  // peer may say so, because anyone else could claim any scheme.
+  // peer may set X-Forwarded-Proto, because anyone else could claim any scheme.
   const std::string* forwarded = exchange.Header("x-forwarded-proto");
   if (forwarded != nullptr && exchange.peer_is_loopback && (*forwarded == "https" || *forwarded == "http")) {
     scheme = *forwarded;

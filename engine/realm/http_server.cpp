@@ -218,25 +218,21 @@ HttpServer::~HttpServer() { Stop(); }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options) {
   sockaddr_storage address{};
-  socklen_t address_size = 0;
   auto* in4 = reinterpret_cast<sockaddr_in*>(&address);
   auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
   unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
   if (inet_pton(AF_INET, options.bind_address.c_str(), &in4->sin_addr) == 1) {
     in4->sin_family = AF_INET;
     in4->sin_port = htons(options.port);
-    address_size = sizeof(sockaddr_in);
   } else if (inet_pton(AF_INET6, options.bind_address.c_str(), &in6->sin6_addr) == 1) {
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons(options.port);
-    address_size = sizeof(sockaddr_in6);
     flags |= MHD_USE_IPv6;
   } else {
     return Error(ErrorCode::kInvalidArgument,
                  "bind address '" + options.bind_address +
                      "' is not an IPv4 or IPv6 literal; use for example 127.0.0.1 or ::1");
   }
-  (void)address_size;
 
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(options)));
   HttpServerOptions& opts = server->options_;

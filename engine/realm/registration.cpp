@@ -25,6 +25,13 @@ std::int64_t SlidingWindowLimiter::RetryAfter(const std::string& key, std::int64
   return std::max<std::int64_t>(1, times.front() + window_seconds - now);
 }
 
+void SlidingWindowLimiter::Prune(std::int64_t now, int window_seconds) {
+  for (auto it = events_.begin(); it != events_.end();) {
+    bool idle = it->second.empty() || it->second.back() <= now - window_seconds;
+    it = idle ? events_.erase(it) : std::next(it);
+  }
+}
+
 namespace {
 
 constexpr std::string_view kCodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -155,20 +162,26 @@ std::string ScopeArrayJson(std::string_view scope) {
   return out + "]";
 }
 
-HttpReply RateLimited(std::int64_t retry_after, const std::string& what, const char* reason) {
+HttpReply RateLimited(std::int64_t retry_after, const std::string& limited_key, const char* reason) {
   HttpReply reply = ErrorReply(429, "rate_limited",
-                               "too many registration requests for this " + what + "; retry after " +
+                               "too many registration requests for this " + limited_key + "; retry after " +
                                    std::to_string(retry_after) + " seconds",
                                reason);
   reply.AddHeader("Retry-After", std::to_string(retry_after));
   return reply;
 }
 
+// SweepExpiredLocked drops stale state at most once a minute, so a burst of registrations
+// does not walk every enrollment on every request.
 void SweepExpiredLocked(Registrar& registrar, std::int64_t now) {
+  if (now < registrar.next_sweep) return;
+  registrar.next_sweep = now + 60;
   for (auto it = registrar.enrollments.begin(); it != registrar.enrollments.end();) {
     bool stale = it->second.expires_at + kExpiredRetentionSeconds < now;
     it = stale ? registrar.enrollments.erase(it) : std::next(it);
   }
+  registrar.by_email.Prune(now, kHourSeconds);
+  registrar.by_ip.Prune(now, kHourSeconds);
 }
 
 }  // namespace

@@ -45,6 +45,10 @@ class SlidingWindowLimiter {
   // Record counts one event for |key| at |now|.
   void Record(const std::string& key, std::int64_t now) { events_[key].push_back(now); }
 
+  // Prune forgets keys whose events all left the window, so the map stays as small as the
+  // set of recently active keys.
+  void Prune(std::int64_t now, int window_seconds);
+
  private:
   std::map<std::string, std::deque<std::int64_t>> events_;
 };
@@ -54,6 +58,7 @@ struct Registrar {
   std::map<std::string, Enrollment> enrollments;
   SlidingWindowLimiter by_email;
   SlidingWindowLimiter by_ip;
+  std::int64_t next_sweep = 0;  // when stale enrollments and idle limiter keys are dropped next
 };
 
 }  // namespace dpopfleet::realm

@@ -7,6 +7,11 @@
 // introspection, revocation and a protected resource, /v1/whoami. Every realm name in
 // RealmOptions::realms gets its endpoints under /realms/{name}/; the root serves "default".
 //
+// DPoP "htu" values are compared with the URL the client used: the listener's scheme, the
+// Host header and the request path. Behind a TLS front on the same machine (nghttpx for
+// HTTP/2, for example) the front must send "X-Forwarded-Proto: https". The realm honours
+// that header only from loopback peers and ignores it from anyone else.
+//
 // Thread safety: every const method may be called from any thread while the server runs.
 // Stop and the destructor must not race with each other.
 

@@ -88,8 +88,10 @@ TEST(CliServeTest, PrintsEndpointsAndCountersOnSigterm) {
   ServeProcess serve({"realm", "serve", "--port", "0", "--client", "ci-agent:pw:dpop", "--client", "lt:pw2",
                       "--seed", "7"});
   std::map<std::string, std::string> values = serve.ReadStartLines();
-  ASSERT_TRUE(values.count("base_url") && values.count("ca_file") && values.count("port") &&
-              values.count("issuer"));
+  ASSERT_EQ(values.count("base_url"), 1U);
+  ASSERT_EQ(values.count("ca_file"), 1U);
+  ASSERT_EQ(values.count("port"), 1U);
+  ASSERT_EQ(values.count("issuer"), 1U);
   EXPECT_EQ(values["base_url"], "https://127.0.0.1:" + values["port"]);
   EXPECT_EQ(values["issuer"], values["base_url"] + "/realms/default");
 

@@ -3,9 +3,9 @@
 
 Usage: python_dpop_proofs.py HTU [HTM]
 
-Prints one JSON object: "valid" is a proof for HTM (default POST) and HTU, "tampered" is
-the same proof with a new jti spliced in after signing (so its signature no longer
-verifies), and "thumbprint" is the RFC 7638 thumbprint of the proof key computed here.
+Prints one JSON object with three members. "valid" is a proof for HTM (default POST) and
+HTU. "tampered" is the same proof with a new jti spliced in after signing, so its signature
+no longer verifies. "thumbprint" is the RFC 7638 thumbprint of the proof key, computed here.
 Needs Debian's python3-jwt and python3-cryptography (run with /usr/bin/python3).
 """
 

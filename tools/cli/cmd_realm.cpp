@@ -1,7 +1,7 @@
 // dpopfleet realm serve: run the reference realm until SIGINT or SIGTERM.
 //
 // On start it prints one "key=value" line each for base_url, issuer, ca_file, port and
-// outbox, so scripts can read them; on stop it prints the counters the same way.
+// outbox, so scripts can read them. On stop it prints "stopped_by=SIGNAL" and a counters line.
 
 #include <signal.h>
 
