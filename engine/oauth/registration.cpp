@@ -13,7 +13,7 @@
 namespace dpopfleet {
 namespace {
 
-// kSingleAttempt sends registration requests once: retrying a rate-limited request only
+// SingleAttempt returns options that send a request once: retrying a rate-limited request only
 // burns the owner's hourly allowance.
 RequestOptions SingleAttempt() {
   RequestOptions options;

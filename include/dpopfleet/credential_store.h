@@ -47,10 +47,10 @@ class CredentialStore {
   Result<std::string> Save(const StoredClient& client) const;
 
   // Load reads the client |client_id|, or the only stored client when |client_id| is empty.
-  // It fails with kNotFound (the message lists stored ids), kInvalidArgument when several
-  // clients are stored and none was named, kPermissionDenied when the client's directory or
-  // file is accessible to group or others (the message has the chmod fix), and kInvalidJson
-  // for a malformed file.
+  // It fails with kNotFound when the client is missing, and the message lists stored ids.
+  // It fails with kInvalidArgument when several clients are stored and none was named. It
+  // fails with kPermissionDenied when group or others may access the client's directory or
+  // file, and the message has the chmod fix. A malformed file fails with kInvalidJson.
   Result<StoredClient> Load(std::string_view client_id = {}) const;
 
   // List returns the ids of the stored clients (directories holding a client.json), sorted.

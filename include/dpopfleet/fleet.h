@@ -46,7 +46,7 @@ struct MintResult : AgentOutcome {
   std::int64_t expires_at_unix = 0;
 };
 
-// MintConfig says how to obtain the fleet's tokens.
+// MintConfig describes how to obtain the fleet's tokens.
 struct MintConfig {
   std::string token_endpoint;
   ClientCredentials credentials;

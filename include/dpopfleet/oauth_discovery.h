@@ -40,7 +40,7 @@ std::vector<std::string> DiscoveryUrls(std::string_view issuer);
 Result<ServerMetadata> ParseServerMetadata(std::string_view json, std::string_view expected_issuer);
 
 // Discover fetches and parses |issuer|'s metadata through |transport|, trying each of
-// DiscoveryUrls in turn while the server answers 404. It blocks until done, so it must not
+// DiscoveryUrls in turn while the server returns 404. It blocks until done, so it must not
 // run on the transport's loop thread.
 Result<ServerMetadata> Discover(Transport& transport, std::string_view issuer);
 

@@ -34,9 +34,9 @@ std::string FormBody(const std::vector<std::pair<std::string_view, std::string_v
 std::string BasicAuthorization(const ClientCredentials& credentials);
 
 // FetchJson sends |request| (one static request, retried by the transport as usual) and
-// blocks until it ends. It returns the response for a 2xx status; otherwise kNotFound for
-// 404, kHttpStatus for other statuses (the message has the OAuth error and description),
-// or the transport's error. |what| names the request in messages, such as "discovery".
+// blocks until it ends. It returns the response for a 2xx status. It fails with kNotFound
+// for 404 and with kHttpStatus for other statuses, whose message has the OAuth error and
+// description. A transport failure returns the transport's error. |what| names the request in messages, such as "discovery".
 // It must not run on the transport's loop thread.
 Result<HttpResponse> FetchJson(Transport& transport, HttpRequest request, std::string_view what,
                                RequestOptions options = {});

@@ -29,15 +29,15 @@ struct Introspection {
   std::string json;
 };
 
-// Introspect asks |endpoint| about |token|, authenticating as |credentials| with HTTP
+// Introspect requests the state of |token| from |endpoint|, authenticating as |credentials| with HTTP
 // Basic. It blocks, so it must not run on the transport's loop thread. It fails with
 // kHttpStatus when the server rejects the request and kProtocolError for a body without
 // "active".
 Result<Introspection> Introspect(Transport& transport, std::string_view endpoint,
                                  const ClientCredentials& credentials, std::string_view token);
 
-// Revoke asks |endpoint| to revoke |token| (token_type_hint access_token). RFC 7009 has
-// servers answer 200 for unknown tokens too, so success means only that the request was
+// Revoke requests that |endpoint| revoke |token| (token_type_hint access_token). RFC 7009 has
+// servers return 200 for unknown tokens too, so success means only that the request was
 // accepted. It blocks like Introspect.
 Status Revoke(Transport& transport, std::string_view endpoint, const ClientCredentials& credentials,
               std::string_view token);

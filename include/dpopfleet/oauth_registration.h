@@ -17,7 +17,7 @@
 
 namespace dpopfleet {
 
-// RegistrationRequest is what the owner asks for.
+// RegistrationRequest is the owner's enrollment request.
 struct RegistrationRequest {
   std::string email;
   std::string client_name;
@@ -47,7 +47,7 @@ struct RegisteredClient {
   std::string realm;
 };
 
-// EnrollmentStatus is one answer of the status endpoint.
+// EnrollmentStatus is one response of the status endpoint.
 struct EnrollmentStatus {
   // status is the server's word, such as "pending", "confirmed" or "expired".
   std::string status;
@@ -78,7 +78,7 @@ class RegistrationClient {
   // kHttpStatus.
   Result<RegisteredClient> Confirm(const Enrollment& enrollment, std::string_view verification_code);
 
-  // FetchStatus asks the status endpoint once.
+  // FetchStatus requests the enrollment status once.
   Result<EnrollmentStatus> FetchStatus(const Enrollment& enrollment);
 
   // WaitWhilePending polls FetchStatus until the status is no longer "pending" or |timeout|

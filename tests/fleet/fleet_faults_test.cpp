@@ -1,5 +1,6 @@
 // Minting 2,000 agents through injected 429s, 503s and connection resets: every agent ends
-// with a token, and the client's attempt records match the realm's fault counters exactly.
+// with a token, the client's attempt records match the realm's 429 and 503 counters exactly,
+// and resets are accounted for as far as libcurl reports them (see the NOTE below).
 
 #include <set>
 
@@ -13,7 +14,7 @@
 namespace dpopfleet {
 namespace {
 
-// Attempts counts a run's attempts by what the realm answered.
+// Attempts counts a run's attempts by the realm's response status.
 struct Attempts {
   std::uint64_t total = 0;
   std::uint64_t ok = 0;
@@ -105,7 +106,7 @@ void MintThroughFaults(std::size_t agents, const std::string& retry_after, std::
   EXPECT_GT(counters.faults_429, 0u);
   EXPECT_GT(counters.faults_503, 0u);
   EXPECT_GT(counters.faults_reset, 0u);
-  // Each attempt after a 429 waited what Retry-After said: exactly 1 s as delta-seconds,
+  // Each attempt after a 429 waited for the Retry-After value: exactly 1 s as delta-seconds,
   // at most 1 s (the date has whole-second precision) as an HTTP-date.
   for (const MintResult& result : results) {
     for (std::size_t a = 1; a < result.attempts.size(); ++a) {

@@ -73,7 +73,7 @@ void CheckWhoami(CallResult& result, const std::string& client_id, const std::st
   auto cnf = fields.ok() ? fields->Object("cnf") : std::nullopt;
   std::string jkt = cnf ? cnf->String("jkt").value_or("") : "";
   if (sub != client_id || jkt != thumbprint) {
-    result.error = Error(ErrorCode::kProtocolError, "whoami answered sub '" + sub + "' and cnf.jkt '" + jkt +
+    result.error = Error(ErrorCode::kProtocolError, "whoami returned sub '" + sub + "' and cnf.jkt '" + jkt +
                                                         "' for an agent of " + client_id + " with key " + thumbprint);
   }
 }

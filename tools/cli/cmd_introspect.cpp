@@ -39,7 +39,7 @@ std::vector<std::string> ReadTokens(const std::string& path) {
   if (tokens.empty()) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
     if (text.empty() || text.front() == '{') {
-      throw UsageError(path + " holds no access token; pass a file from `mint --out` or one with a single token");
+      throw UsageError(path + " contains no access token; pass a file from `mint --out` or one with a single token");
     }
     tokens.push_back(text);
   }

@@ -28,7 +28,7 @@ std::string JoinScopes(const std::vector<std::string>& scopes) {
   return text;
 }
 
-// ReadCode asks for the verification code on the terminal (or reads a line from stdin).
+// ReadCode prompts for the verification code on the terminal (or reads a line from stdin).
 std::string ReadCode(const std::string& email) {
   if (isatty(STDIN_FILENO) == 1) std::fprintf(stderr, "Verification code sent to %s: ", email.c_str());
   std::string code;
