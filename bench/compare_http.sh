@@ -47,7 +47,7 @@ wait_for_port() {
   exit 1
 }
 
-# The backend: a single-purpose server that answers "200 ok".
+# The backend: a single-purpose server that returns "200 ok" to every request.
 backend_port=$(free_port)
 "$server" --port "$backend_port" --threads "$server_threads" >"$work/server.log" 2>&1 &
 pids+=($!)

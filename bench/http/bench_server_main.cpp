@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Block the stop signals before libmicrohttpd starts its threads, so only sigwait sees them.
+  // Block the stop signals before libmicrohttpd starts its threads, so only sigwait receives them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

@@ -52,8 +52,8 @@ Error UnusableBodyError(std::string_view endpoint, long status, std::string_view
 
 Result<OAuthError> ParseOAuthError(std::string_view endpoint, long status,
                                    std::string_view body) {
-  // The ondemand parser needs SIMDJSON_PADDING readable bytes after the input; error bodies
-  // are small, so copying is cheaper than tracking whether the caller's buffer has them.
+  // The ondemand parser needs SIMDJSON_PADDING readable bytes after the input. Error bodies
+  // are small, so copying costs less than tracking whether the caller's buffer has them.
   simdjson::padded_string padded(body);
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document document;

@@ -1,5 +1,5 @@
-// What the transport reads from a response besides its status: DPoP nonces, nonce
-// challenges in both RFC 9449 forms, Date for clock skew, and Retry-After.
+// Response fields the transport reads besides the status: DPoP nonces, nonce challenges in
+// both RFC 9449 forms, and Date for clock skew.
 
 #ifndef DPOPFLEET_ENGINE_HTTP_RESPONSE_ANALYSIS_H_
 #define DPOPFLEET_ENGINE_HTTP_RESPONSE_ANALYSIS_H_

@@ -54,8 +54,8 @@ RetryDecision Retry(RetryKind kind, milliseconds wait, std::string reason) {
   return decision;
 }
 
-// DecideWithoutLimits applies the rules by status and error; the attempt cap and deadline
-// are checked afterwards in one place.
+// DecideWithoutLimits applies the rules by status and error. DecideRetry checks the attempt
+// cap and the deadline afterwards, in one place.
 RetryDecision DecideWithoutLimits(const RetryPolicy& policy, const AttemptOutcome& outcome,
                                   RandomSource& random, RetryState* state) {
   std::string status_text = std::to_string(outcome.status);

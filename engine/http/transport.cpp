@@ -40,8 +40,8 @@ Result<std::unique_ptr<Transport>> Transport::Create(TransportOptions options) {
   http::CurlMulti multi(curl_multi_init());
   if (!multi) return Error(ErrorCode::kInternal, "curl_multi_init failed; out of memory");
 
-  // HTTP/2 streams share a connection; PIPEWAIT on each transfer makes new transfers wait
-  // for an existing connection to say whether it multiplexes before opening another.
+  // HTTP/2 streams share a connection. PIPEWAIT on each transfer makes a new transfer wait
+  // until a connection still being set up has negotiated whether it multiplexes.
   bool ok = true;
   CURLM* handle = multi.get();
   ok &= curl_multi_setopt(handle, CURLMOPT_PIPELINING,

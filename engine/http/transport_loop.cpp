@@ -10,8 +10,8 @@
 namespace dpopfleet::http {
 namespace {
 
-// kMaxPollMillis bounds one curl_multi_poll wait, so a transport driven by a FakeClock sees
-// the clock move within this time even when no socket or timer wakes it.
+// kMaxPollMillis bounds one curl_multi_poll wait, so that a transport driven by a FakeClock
+// notices a clock change within this time even when no socket or timer wakes it.
 constexpr long kMaxPollMillis = 200;
 
 }  // namespace
@@ -74,8 +74,8 @@ void CurlTransport::Shutdown() {
   stopping_.store(true, std::memory_order_release);
   if (multi_) curl_multi_wakeup(multi_.get());
 
-  // A callback that calls Shutdown runs on the loop thread, which cannot join itself; the
-  // loop ends after that callback returns and the destructor joins it.
+  // A callback that calls Shutdown runs on the loop thread, which cannot join itself. The
+  // loop ends after that callback returns, and the destructor joins it.
   if (std::this_thread::get_id() == loop_thread_id_) return;
 
   std::lock_guard lock(join_mutex_);

@@ -57,8 +57,8 @@ class Cursor {
     return text_.substr(start, pos_ - start);
   }
 
-  // ReadQuotedString reads a quoted-string and returns it unescaped, or false if the
-  // closing quote is missing.
+  // ReadQuotedString reads a quoted-string into |*out| unescaped and returns true, or
+  // returns false if the closing quote is missing.
   bool ReadQuotedString(std::string* out) {
     std::size_t start = pos_;
     if (Peek() != '"') return false;

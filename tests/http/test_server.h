@@ -77,8 +77,8 @@ class TestServer {
  private:
   TestServer(Handler handler, bool tls);
 
-  // TestServerAccess holds libmicrohttpd's access-handler callback, defined in the .cpp
-  // file so that this header does not need microhttpd.h.
+  // TestServerAccess contains libmicrohttpd's access-handler callback. It is defined in the
+  // .cpp file so that this header does not need microhttpd.h.
   friend struct TestServerAccess;
 
   Handler handler_;

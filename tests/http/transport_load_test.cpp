@@ -171,8 +171,8 @@ TEST(TransportLoad, Http2ThousandRequestsShareFewConnections) {
   options.max_concurrent_streams = 250;
 
   // libcurl opens a new connection for transfers added before the first connection's
-  // SETTINGS frame arrived, so a burst fills max_host_connections; this bound is the
-  // handful a fleet should use for HTTP/2.
+  // SETTINGS frame arrived, so a burst fills max_host_connections. A fleet using HTTP/2
+  // should therefore set this to a handful.
   options.max_host_connections = 4;
   auto transport = Transport::Create(options);
   ASSERT_TRUE(transport.ok()) << transport.error().ToString();

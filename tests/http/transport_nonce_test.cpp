@@ -14,6 +14,8 @@ namespace {
 
 using testing::AwaitResult;
 using testing::FastRetryOptions;
+using testing::FetchOnce;
+using testing::FetchRun;
 using testing::RecordingFactory;
 using testing::ReceivedRequest;
 using testing::ScriptedReply;
@@ -31,8 +33,8 @@ std::string OriginOf(const TestServer& server) {
   return server.Url("");
 }
 
-// NonceServer demands |nonce| in X-Nonce, answering in the authorization server form (400 +
-// JSON) or the resource server form (401 + WWW-Authenticate).
+// NonceServer demands |nonce| in X-Nonce and rejects other requests in the authorization
+// server form (400 + JSON) or the resource server form (401 + WWW-Authenticate).
 testing::Handler NonceServer(std::string nonce, bool resource_server) {
   return [nonce, resource_server](const ReceivedRequest& request, int) {
     ScriptedReply reply;
@@ -55,42 +57,37 @@ testing::Handler NonceServer(std::string nonce, bool resource_server) {
 TEST(TransportNonce, AuthorizationServerFormRetriesWithNonce) {
   auto server = TestServer::Start(NonceServer("n1", /*resource_server=*/false));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url("/token"));
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url("/token"));
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 200);
   ASSERT_EQ(result.attempts.size(), 2u);
   EXPECT_EQ(result.attempts[0].reason, "400 use_dpop_nonce");
-  std::vector<AttemptContext> contexts = factory.contexts();
+  std::vector<AttemptContext> contexts = run.factory->contexts();
   ASSERT_EQ(contexts.size(), 2u);
   EXPECT_EQ(contexts[0].nonce, "");
   EXPECT_EQ(contexts[1].nonce, "n1");
-  EXPECT_EQ(transport->CachedNonce(OriginOf(*server), NonceScope::kAuthorizationServer), "n1");
-  EXPECT_EQ(transport->CachedNonce(OriginOf(*server), NonceScope::kResourceServer), "");
-  EXPECT_EQ(transport->counters().retries_nonce, 1u);
+  EXPECT_EQ(run.transport->CachedNonce(OriginOf(*server), NonceScope::kAuthorizationServer), "n1");
+  EXPECT_EQ(run.transport->CachedNonce(OriginOf(*server), NonceScope::kResourceServer), "");
+  EXPECT_EQ(run.transport->counters().retries_nonce, 1u);
 }
 
 TEST(TransportNonce, ResourceServerFormRetriesWithNonce) {
   auto server = TestServer::Start(NonceServer("r1", /*resource_server=*/true));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url("/resource"));
   RequestOptions request_options;
   request_options.nonce_scope = NonceScope::kResourceServer;
 
-  auto future = transport->Submit(factory.factory(), request_options);
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url("/resource"), FastRetryOptions(), request_options);
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 200);
   ASSERT_EQ(result.attempts.size(), 2u);
   EXPECT_EQ(result.attempts[0].status, 401);
-  EXPECT_EQ(transport->CachedNonce(OriginOf(*server), NonceScope::kResourceServer), "r1");
-  EXPECT_EQ(transport->CachedNonce(OriginOf(*server), NonceScope::kAuthorizationServer), "");
+  EXPECT_EQ(run.transport->CachedNonce(OriginOf(*server), NonceScope::kResourceServer), "r1");
+  EXPECT_EQ(run.transport->CachedNonce(OriginOf(*server), NonceScope::kAuthorizationServer), "");
 }
 
 TEST(TransportNonce, SameNonceIsNotRetriedTwice) {
@@ -102,11 +99,8 @@ TEST(TransportNonce, SameNonceIsNotRetriedTwice) {
     return reply;
   });
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url("/token"));
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url("/token"));
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 400);
@@ -126,11 +120,8 @@ TEST(TransportNonce, RotatedNonceRetriedAgain) {
     return reply;
   });
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url("/token"));
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url("/token"));
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 200);
@@ -192,13 +183,11 @@ TEST(TransportNonce, BlocklistRealmIsNotRetried) {
     return reply;
   });
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url("/resource"));
   RequestOptions request_options;
   request_options.nonce_scope = NonceScope::kResourceServer;
 
-  auto future = transport->Submit(factory.factory(), request_options);
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url("/resource"), FastRetryOptions(), request_options);
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 401);
@@ -248,10 +237,7 @@ class TransportTls : public ::testing::Test {
   }
 
   TransferResult Get(TransportOptions options) {
-    auto transport = MakeTransport(std::move(options));
-    RecordingFactory factory(server_->Url("/secure"));
-    auto future = transport->Submit(factory.factory());
-    return AwaitResult(future);
+    return FetchOnce(server_->Url("/secure"), std::move(options)).result;
   }
 
   testing::TempDir dir_;

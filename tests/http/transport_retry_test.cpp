@@ -17,6 +17,8 @@ namespace {
 using std::chrono::milliseconds;
 using testing::AwaitResult;
 using testing::FastRetryOptions;
+using testing::FetchOnce;
+using testing::FetchRun;
 using testing::RecordingFactory;
 using testing::ReceivedRequest;
 using testing::ScriptedReply;
@@ -62,11 +64,8 @@ std::string HttpDate(std::time_t unix_seconds) {
 TEST(Transport, GetReturnsResponse) {
   auto server = TestServer::Start(ScriptedSequence({Reply(200, {{"X-Test", "yes"}}, "hello")}));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url("/hello"));
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url("/hello"));
+  const TransferResult& result = run.result;
 
   ASSERT_FALSE(result.error.has_value()) << result.error->ToString();
   ASSERT_TRUE(result.response.has_value());
@@ -109,11 +108,8 @@ TEST(Transport, RateLimitedWaitsRetryAfterSeconds) {
   auto server = TestServer::Start(
       ScriptedSequence({Reply(429, {{"Retry-After", "1"}}), Reply(200)}));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url());
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url());
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 200);
@@ -121,7 +117,7 @@ TEST(Transport, RateLimitedWaitsRetryAfterSeconds) {
   EXPECT_EQ(result.attempts[0].status, 429);
   EXPECT_EQ(result.attempts[0].reason, "429 Retry-After 1s");
   EXPECT_EQ(result.attempts[1].wait_before, milliseconds(1'000));
-  EXPECT_EQ(transport->counters().retries_429, 1u);
+  EXPECT_EQ(run.transport->counters().retries_429, 1u);
 }
 
 TEST(Transport, RateLimitedWaitsRetryAfterHttpDate) {
@@ -130,11 +126,8 @@ TEST(Transport, RateLimitedWaitsRetryAfterHttpDate) {
     return Reply(429, {{"Retry-After", HttpDate(std::time(nullptr) + 2)}});
   });
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url());
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url());
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 200);
@@ -149,11 +142,8 @@ TEST(Transport, RateLimitedWaitsRetryAfterHttpDate) {
 TEST(Transport, ServiceUnavailableThenSuccess) {
   auto server = TestServer::Start(ScriptedSequence({Reply(503), Reply(503), Reply(200)}));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url());
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url());
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 200);
@@ -162,10 +152,10 @@ TEST(Transport, ServiceUnavailableThenSuccess) {
   EXPECT_EQ(result.attempts[1].status, 503);
   EXPECT_GE(result.attempts[1].wait_before, milliseconds(5));
   EXPECT_LE(result.attempts[2].wait_before, milliseconds(20));
-  EXPECT_EQ(transport->counters().retries_5xx, 2u);
+  EXPECT_EQ(run.transport->counters().retries_5xx, 2u);
 
   // Every attempt was built afresh by the factory.
-  std::vector<AttemptContext> contexts = factory.contexts();
+  std::vector<AttemptContext> contexts = run.factory->contexts();
   ASSERT_EQ(contexts.size(), 3u);
   EXPECT_EQ(contexts[0].attempt, 1);
   EXPECT_EQ(contexts[2].attempt, 3);
@@ -175,29 +165,23 @@ TEST(Transport, ConnectionResetIsRetried) {
   auto server = TestServer::Start(
       ScriptedSequence({Action(ScriptedReply::Action::kResetConnection), Reply(200)}));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url());
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url());
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value()) << result.error->ToString();
   EXPECT_EQ(result.response->status, 200);
   ASSERT_EQ(result.attempts.size(), 2u);
   EXPECT_EQ(result.attempts[0].status, 0);
   EXPECT_EQ(result.attempts[0].error, ErrorCode::kConnectFailed);
-  EXPECT_EQ(transport->counters().retries_connection, 1u);
+  EXPECT_EQ(run.transport->counters().retries_connection, 1u);
 }
 
 TEST(Transport, ConnectionResetGivesUpAfterThreeRetries) {
   auto server =
       TestServer::Start(ScriptedSequence({Action(ScriptedReply::Action::kResetConnection)}));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url());
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url());
+  const TransferResult& result = run.result;
 
   EXPECT_FALSE(result.response.has_value());
   ASSERT_TRUE(result.error.has_value());
@@ -208,11 +192,8 @@ TEST(Transport, ConnectionResetGivesUpAfterThreeRetries) {
 TEST(Transport, RefusedConnectionFails) {
   std::uint16_t port = testing::FreeLoopbackPort();
   ASSERT_NE(port, 0);
-  auto transport = MakeTransport();
-  RecordingFactory factory("http://127.0.0.1:" + std::to_string(port) + "/");
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce("http://127.0.0.1:" + std::to_string(port) + "/");
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(result.error->code(), ErrorCode::kConnectFailed);
@@ -226,11 +207,8 @@ TEST(Transport, SlowResponseTimesOut) {
   TransportOptions options = FastRetryOptions();
   options.attempt_timeout = milliseconds(200);
   options.retry.max_connection_retries = 1;
-  auto transport = MakeTransport(options);
-  RecordingFactory factory(server->Url());
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url(), options);
+  const TransferResult& result = run.result;
   server->ReleaseStalled();
 
   EXPECT_FALSE(result.response.has_value());
@@ -244,11 +222,8 @@ TEST(Transport, SlowResponseTimesOut) {
 TEST(Transport, ClientErrorIsFinal) {
   auto server = TestServer::Start(ScriptedSequence({Reply(404, {}, "missing")}));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url());
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url());
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 404);
@@ -259,13 +234,11 @@ TEST(Transport, ClientErrorIsFinal) {
 TEST(Transport, DeadlineStopsLongRetryAfter) {
   auto server = TestServer::Start(ScriptedSequence({Reply(429, {{"Retry-After", "30"}})}));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url());
   RequestOptions request_options;
   request_options.deadline = milliseconds(5'000);
 
-  auto future = transport->Submit(factory.factory(), request_options);
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url(), FastRetryOptions(), request_options);
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 429);
@@ -277,13 +250,11 @@ TEST(Transport, DeadlineStopsLongRetryAfter) {
 TEST(Transport, AttemptCapStopsRetries) {
   auto server = TestServer::Start(ScriptedSequence({Reply(500)}));
   ASSERT_NE(server, nullptr);
-  auto transport = MakeTransport();
-  RecordingFactory factory(server->Url());
   RequestOptions request_options;
   request_options.max_attempts = 3;
 
-  auto future = transport->Submit(factory.factory(), request_options);
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce(server->Url(), FastRetryOptions(), request_options);
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(result.error->code(), ErrorCode::kRetriesExhausted);
@@ -305,11 +276,8 @@ TEST(Transport, FactoryErrorEndsRequest) {
 }
 
 TEST(Transport, PlainHttpToRemoteHostRejected) {
-  auto transport = MakeTransport();
-  RecordingFactory factory("http://as.example.invalid/token");
-
-  auto future = transport->Submit(factory.factory());
-  TransferResult result = AwaitResult(future);
+  FetchRun run = FetchOnce("http://as.example.invalid/token");
+  const TransferResult& result = run.result;
 
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(result.error->code(), ErrorCode::kInsecureUrl);

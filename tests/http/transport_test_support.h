@@ -65,6 +65,30 @@ inline TransportOptions FastRetryOptions() {
   return options;
 }
 
+// FetchRun is one request sent through a fresh Transport, kept for inspection.
+struct FetchRun {
+  std::unique_ptr<Transport> transport;
+  std::unique_ptr<RecordingFactory> factory;
+  TransferResult result;
+};
+
+// FetchOnce creates a Transport with |options|, sends one RecordingFactory request for
+// |url| with |request_options| and waits for its result.
+inline FetchRun FetchOnce(const std::string& url, TransportOptions options = FastRetryOptions(),
+                          RequestOptions request_options = {}) {
+  FetchRun run;
+  auto transport = Transport::Create(std::move(options));
+  if (!transport.ok()) {
+    run.result.error = transport.error();
+    return run;
+  }
+  run.transport = std::move(*transport);
+  run.factory = std::make_unique<RecordingFactory>(url);
+  auto future = run.transport->Submit(run.factory->factory(), std::move(request_options));
+  run.result = AwaitResult(future);
+  return run;
+}
+
 }  // namespace dpopfleet::testing
 
 #endif  // DPOPFLEET_TESTS_HTTP_TRANSPORT_TEST_SUPPORT_H_

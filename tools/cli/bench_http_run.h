@@ -40,8 +40,8 @@ struct HttpBenchReport {
 };
 
 // RunHttpBench runs the load loop. It fails with kInvalidArgument for a bad config, or with
-// the transport's error if the Transport cannot be created; failed requests are counted in
-// the report instead.
+// the transport's error if the Transport cannot be created. Failed requests do not fail the
+// run but are counted in the report.
 Result<HttpBenchReport> RunHttpBench(const HttpBenchConfig& config);
 
 }  // namespace dpopfleet::cli
