@@ -2,6 +2,7 @@
 
 #include "http_types.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "dpopfleet/json_writer.h"
@@ -100,6 +101,24 @@ std::map<std::string, std::string> FormDecode(std::string_view body,
     start = end + 1;
   }
   return fields;
+}
+
+std::vector<std::string_view> SplitSpaces(std::string_view text) {
+  std::vector<std::string_view> words;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = std::min(text.find(' ', start), text.size());
+    if (end > start) words.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return words;
+}
+
+bool ContainsWord(std::string_view list, std::string_view word) {
+  for (std::string_view candidate : SplitSpaces(list)) {
+    if (candidate == word) return true;
+  }
+  return false;
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

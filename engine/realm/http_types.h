@@ -74,6 +74,13 @@ std::map<std::string, std::string> FormDecode(std::string_view body,
 // PercentDecode decodes %XX escapes and, when |plus_is_space|, '+' as a space.
 std::string PercentDecode(std::string_view text, bool plus_is_space);
 
+// SplitSpaces returns the non-empty space-separated words of |text|, as OAuth scope
+// strings (RFC 6749 section 3.3) and the route table's method lists use them.
+std::vector<std::string_view> SplitSpaces(std::string_view text);
+
+// ContainsWord returns true if |word| is one of SplitSpaces(|list|).
+bool ContainsWord(std::string_view list, std::string_view word);
+
 // ConstantTimeEquals compares two strings in time that depends only on their lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

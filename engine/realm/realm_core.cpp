@@ -36,16 +36,6 @@ constexpr RouteEntry kRoutes[] = {
     {"/v1/whoami", false, "GET POST", HandleWhoami},
 };
 
-bool MethodListed(std::string_view methods, std::string_view method) {
-  std::size_t start = 0;
-  while (start < methods.size()) {
-    std::size_t end = std::min(methods.find(' ', start), methods.size());
-    if (methods.substr(start, end - start) == method) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
 std::string CommaList(std::string_view methods) {
   std::string out(methods);
   std::replace(out.begin(), out.end(), ' ', ',');
@@ -106,7 +96,7 @@ HttpReply RealmCore::Dispatch(const RealmRoute& route) {
     bool matches = entry.is_prefix ? route.endpoint.starts_with(entry.path) && route.endpoint.size() > entry.path.size()
                                    : route.endpoint == entry.path;
     if (!matches) continue;
-    if (!MethodListed(entry.methods, route.exchange.method)) {
+    if (!ContainsWord(entry.methods, route.exchange.method)) {
       HttpReply reply = ErrorReply(405, "invalid_request",
                                    route.exchange.method + " is not allowed on " + route.endpoint +
                                        "; use " + CommaList(entry.methods),

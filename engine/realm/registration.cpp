@@ -116,12 +116,7 @@ bool ReadScopes(simdjson::dom::object& body, std::string* scope, std::string* ba
   std::string_view text;
   simdjson::dom::array array;
   if (value.get(text) == simdjson::SUCCESS) {
-    std::size_t start = 0;
-    while (start < text.size()) {
-      std::size_t end = std::min(text.find(' ', start), text.size());
-      if (end > start) tokens.emplace_back(text.substr(start, end - start));
-      start = end + 1;
-    }
+    for (std::string_view word : SplitSpaces(text)) tokens.emplace_back(word);
   } else if (value.get(array) == simdjson::SUCCESS) {
     for (simdjson::dom::element item : array) {
       if (item.get(text) != simdjson::SUCCESS) {
@@ -152,12 +147,9 @@ bool ReadScopes(simdjson::dom::object& body, std::string* scope, std::string* ba
 
 std::string ScopeArrayJson(std::string_view scope) {
   std::string out = "[";
-  std::size_t start = 0;
-  while (start < scope.size()) {
-    std::size_t end = std::min(scope.find(' ', start), scope.size());
+  for (std::string_view word : SplitSpaces(scope)) {
     if (out.size() > 1) out.push_back(',');
-    AppendJsonString(scope.substr(start, end - start), &out);
-    start = end + 1;
+    AppendJsonString(word, &out);
   }
   return out + "]";
 }

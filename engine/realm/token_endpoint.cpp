@@ -9,16 +9,6 @@
 namespace dpopfleet::realm {
 namespace {
 
-bool ScopeContains(std::string_view granted, std::string_view wanted) {
-  std::size_t start = 0;
-  while (start < granted.size()) {
-    std::size_t end = std::min(granted.find(' ', start), granted.size());
-    if (granted.substr(start, end - start) == wanted) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
 // ResolveScope returns the scope to grant: all of the client's scopes when none is
 // requested, otherwise the requested ones if each is among the client's. Returns false on
 // a scope the client does not have, naming it in |*bad|.
@@ -28,17 +18,16 @@ bool ResolveScope(std::string_view requested, const std::string& allowed, std::s
     *scope = allowed;
     return true;
   }
-  std::size_t start = 0;
-  while (start < requested.size()) {
-    std::size_t end = std::min(requested.find(' ', start), requested.size());
-    std::string_view token = requested.substr(start, end - start);
-    if (!token.empty() && !ScopeContains(allowed, token)) {
-      *bad = std::string(token);
+  scope->clear();
+  for (std::string_view word : SplitSpaces(requested)) {
+    if (!ContainsWord(allowed, word)) {
+      *bad = std::string(word);
       return false;
     }
-    start = end + 1;
+    if (!scope->empty()) scope->push_back(' ');
+    scope->append(word);
   }
-  *scope = std::string(requested);
+  if (scope->empty()) *scope = allowed;
   return true;
 }
 
