@@ -59,6 +59,11 @@ Result<std::unique_ptr<Transport>> Transport::Create(TransportOptions options) {
   }
 
   auto transport = std::make_unique<http::CurlTransport>(std::move(options), std::move(multi));
+  if (transport->OpenEvents() != ErrorCode::kOk) {
+    return Error(ErrorCode::kIoError,
+                 "creating the transport's epoll set or eventfd failed; the process may have "
+                 "run out of file descriptors (see ulimit -n)");
+  }
   transport->Start();
   return std::unique_ptr<Transport>(std::move(transport));
 }

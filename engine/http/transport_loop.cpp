@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <exception>
 
 #include "dpopfleet/url.h"
@@ -10,9 +12,15 @@
 namespace dpopfleet::http {
 namespace {
 
-// kMaxPollMillis bounds one curl_multi_poll wait, so that a transport driven by a FakeClock
+// kMaxPollMillis bounds one epoll wait, so that a transport driven by a FakeClock
 // notices a clock change within this time even when no socket or timer wakes it.
 constexpr long kMaxPollMillis = 200;
+
+std::int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -20,6 +28,41 @@ CurlTransport::CurlTransport(TransportOptions options, CurlMulti multi)
     : options_(std::move(options)), multi_(std::move(multi)) {}
 
 CurlTransport::~CurlTransport() { Shutdown(); }
+
+ErrorCode CurlTransport::OpenEvents() {
+  if (events_.Open() != ErrorCode::kOk) return ErrorCode::kIoError;
+
+  bool ok = true;
+  CURLM* multi = multi_.get();
+  ok &= curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &CurlTransport::OnCurlSocket) == CURLM_OK;
+  ok &= curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this) == CURLM_OK;
+  ok &= curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &CurlTransport::OnCurlTimer) == CURLM_OK;
+  ok &= curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this) == CURLM_OK;
+  return ok ? ErrorCode::kOk : ErrorCode::kIoError;
+}
+
+int CurlTransport::OnCurlSocket(CURL*, curl_socket_t socket, int what, void* self,
+                                void* watched) {
+  auto* transport = static_cast<CurlTransport*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    transport->events_.Forget(socket);
+    return 0;
+  }
+
+  bool read = what == CURL_POLL_IN || what == CURL_POLL_INOUT;
+  bool write = what == CURL_POLL_OUT || what == CURL_POLL_INOUT;
+  transport->events_.Watch(socket, read, write, watched != nullptr);
+
+  // Any non-null pointer marks the socket as already in the epoll set.
+  if (watched == nullptr) curl_multi_assign(transport->multi_.get(), socket, transport);
+  return 0;
+}
+
+int CurlTransport::OnCurlTimer(CURLM*, long timeout_ms, void* self) {
+  auto* transport = static_cast<CurlTransport*>(self);
+  transport->curl_timer_due_ = timeout_ms < 0 ? -1 : SteadyMillis() + timeout_ms;
+  return 0;
+}
 
 void CurlTransport::Start() {
   thread_ = std::thread([this] { Run(); });
@@ -55,7 +98,7 @@ void CurlTransport::Submit(RequestFactory factory, RequestOptions options, Callb
     }
   }
   if (request == nullptr) {
-    if (wake) curl_multi_wakeup(multi_.get());
+    if (wake) events_.Wake();
     return;
   }
 
@@ -72,7 +115,7 @@ void CurlTransport::Shutdown() {
     accepting_ = false;
   }
   stopping_.store(true, std::memory_order_release);
-  if (multi_) curl_multi_wakeup(multi_.get());
+  events_.Wake();
 
   // A callback that calls Shutdown runs on the loop thread, which cannot join itself. The
   // loop ends after that callback returns, and the destructor joins it.
@@ -104,25 +147,38 @@ TransportCounters CurlTransport::counters() const {
 }
 
 void CurlTransport::Run() {
+  std::array<SocketEvents::ReadySocket, SocketEvents::kMaxEvents> ready;
+
   while (!stopping_.load(std::memory_order_acquire)) {
     DrainSubmissions();
     FireDueTimers(options_.clock->NowUnixMillis());
     StartReady();
 
-    int running = 0;
-    curl_multi_perform(multi_.get(), &running);
+    // Adding a transfer sets a zero timer, so this starts the transfers just added.
+    RunDueCurlTimer();
     CollectFinishedTransfers();
 
-    // Retries that need no wait start at once instead of after the next poll.
+    // Retries that need no wait start at once instead of after the next wait.
     bool can_start = !ready_.empty() && static_cast<long>(in_flight_.size()) < options_.max_in_flight;
-    if (can_start) continue;
+    long timeout = can_start ? 0 : PollTimeoutMillis(options_.clock->NowUnixMillis());
 
-    // curl_multi_poll also returns early for libcurl's own timeouts and for
-    // curl_multi_wakeup from Submit and Shutdown.
-    long timeout = PollTimeoutMillis(options_.clock->NowUnixMillis());
-    curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(timeout), nullptr);
+    std::size_t count = events_.Wait(static_cast<int>(timeout), &ready);
+    int running = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      curl_multi_socket_action(multi_.get(), ready[i].fd, ready[i].curl_mask, &running);
+    }
+    RunDueCurlTimer();
+    CollectFinishedTransfers();
   }
   CancelAll();
+}
+
+void CurlTransport::RunDueCurlTimer() {
+  if (curl_timer_due_ < 0 || SteadyMillis() < curl_timer_due_) return;
+
+  curl_timer_due_ = -1;
+  int running = 0;
+  curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
 }
 
 void CurlTransport::DrainSubmissions() {
@@ -161,9 +217,10 @@ void CurlTransport::CollectFinishedTransfers() {
 }
 
 long CurlTransport::PollTimeoutMillis(std::int64_t now_unix_millis) const {
-  if (timers_.empty()) return kMaxPollMillis;
-  std::int64_t until_due = timers_.begin()->first.first - now_unix_millis;
-  return static_cast<long>(std::clamp<std::int64_t>(until_due, 0, kMaxPollMillis));
+  std::int64_t timeout = kMaxPollMillis;
+  if (!timers_.empty()) timeout = std::min(timeout, timers_.begin()->first.first - now_unix_millis);
+  if (curl_timer_due_ >= 0) timeout = std::min(timeout, curl_timer_due_ - SteadyMillis());
+  return static_cast<long>(std::max<std::int64_t>(timeout, 0));
 }
 
 void CurlTransport::Schedule(RequestPtr request, std::chrono::milliseconds wait) {

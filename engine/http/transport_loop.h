@@ -22,6 +22,7 @@
 #include "dpopfleet/transport.h"
 #include "response_analysis.h"
 #include "server_state.h"
+#include "socket_events.h"
 #include "transfer.h"
 
 namespace dpopfleet::http {
@@ -32,6 +33,9 @@ class CurlTransport final : public Transport {
   CurlTransport(TransportOptions options, CurlMulti multi);
   ~CurlTransport() override;
 
+  // OpenEvents creates the epoll set and hooks libcurl's socket and timer callbacks to it.
+  // It returns kOk or kIoError, and must succeed before Start.
+  ErrorCode OpenEvents();
   void Start();
 
   using Transport::Submit;
@@ -55,8 +59,14 @@ class CurlTransport final : public Transport {
     std::atomic<std::uint64_t> connections_opened{0};
   };
 
+  // libcurl's CURLMOPT_SOCKETFUNCTION and CURLMOPT_TIMERFUNCTION; both run on the loop
+  // thread, inside curl_multi_* calls.
+  static int OnCurlSocket(CURL* easy, curl_socket_t socket, int what, void* self, void* watched);
+  static int OnCurlTimer(CURLM* multi, long timeout_ms, void* self);
+
   // Loop thread (transport_loop.cpp).
   void Run();
+  void RunDueCurlTimer();
   void DrainSubmissions();
   void FireDueTimers(std::int64_t now_unix_millis);
   void StartReady();
@@ -73,6 +83,10 @@ class CurlTransport final : public Transport {
   void Fail(RequestPtr request, Error error);
 
   TransportOptions options_;
+
+  // events_ is declared before multi_ so that it outlives curl_multi_cleanup, which may
+  // still call OnCurlSocket.
+  SocketEvents events_;
   CurlMulti multi_;
   ServerState servers_;
   Counters counters_;
@@ -92,6 +106,11 @@ class CurlTransport final : public Transport {
   std::deque<RequestPtr> ready_;
   std::map<std::pair<std::int64_t, std::uint64_t>, RequestPtr> timers_;
   std::uint64_t timer_sequence_ = 0;
+
+  // curl_timer_due_ is when libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT), in
+  // steady-clock milliseconds, or -1 when it set no timer. libcurl's timeouts are real time,
+  // so they do not follow an injected Clock.
+  std::int64_t curl_timer_due_ = -1;
   std::unordered_map<PendingRequest*, RequestPtr> in_flight_;
 };
 
