@@ -8,7 +8,7 @@
 namespace dpopfleet {
 namespace {
 
-// ParsedUrl holds the parts of an absolute http(s) URL, the scheme and host already
+// ParsedUrl contains the parts of an absolute http(s) URL, the scheme and host already
 // lower-cased and the port already dropped when it is the scheme's default.
 struct ParsedUrl {
   std::string scheme;

@@ -1,9 +1,9 @@
 // Building many DPoP proofs at once across threads.
 //
 // BatchSigner turns a list of requests into proofs signed with keys from a KeyPool, in
-// parallel on oneTBB's current task arena. All proofs land in one contiguous buffer; after
-// the output has grown to its working size, signing makes no heap allocation in dpopfleet
-// code (the crypto library may still allocate inside ECDSA).
+// parallel on oneTBB's current task arena. All proofs land in one contiguous buffer. Once
+// the output has grown to its working size, dpopfleet code makes no heap allocation while
+// signing, but the crypto library may still allocate inside ECDSA.
 
 #ifndef DPOPFLEET_BATCH_SIGNER_H_
 #define DPOPFLEET_BATCH_SIGNER_H_
@@ -37,7 +37,7 @@ struct BatchRequest {
   std::int64_t clock_offset_seconds = 0;
 };
 
-// BatchOutput holds the proofs of one Sign call, proof i at slot i. Reusing one output for
+// BatchOutput contains the proofs of one Sign call, proof i at slot i. Reusing one output for
 // many calls keeps its buffers, so later calls do not allocate.
 class BatchOutput {
  public:

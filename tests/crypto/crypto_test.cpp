@@ -65,7 +65,8 @@ TEST(SystemRandomSource, ForkedChildGetsFreshBytes) {
   waitpid(child, &status, 0);
   close(fds[0]);
   close(fds[1]);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_NE(parent_bytes, child_bytes);
 }
 

@@ -46,7 +46,7 @@ TEST(SignaturePadding, ManySignaturesVerify) {
   EXPECT_EQ(sign_failures.load(), 0);
   EXPECT_EQ(verify_failures.load(), 0);
   // Each half starts with a zero byte with probability 1/256, so about 2 * N / 256 are
-  // expected; zero would mean the padding path was never exercised.
+  // expected. Zero would mean the padding path was never exercised.
   EXPECT_GT(short_halves.load(), 0);
   std::printf("signatures: %d, halves with a leading zero byte: %d\n", kSignatures,
               short_halves.load());

@@ -21,8 +21,8 @@ TEST(JwkThumbprint, Rfc9449ExampleKey) {
 }
 
 TEST(JwkThumbprint, Rfc7638HashAndEncoding) {
-  // RFC 7638 section 3.1's only vector is an RSA key, which dpopfleet does not support;
-  // its canonical JSON still checks the SHA-256 and base64url steps of the thumbprint.
+  // RFC 7638 section 3.1's only vector is an RSA key, which dpopfleet does not support.
+  // Its canonical JSON still checks the SHA-256 and base64url steps of the thumbprint.
   constexpr const char* kCanonicalRsa =
       R"({"e":"AQAB","kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4)"
       R"(cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9)"
@@ -98,7 +98,8 @@ TEST(PrivateJwk, RoundTrip) {
 TEST(PrivateJwk, RejectsMismatchedPublicPart) {
   Result<P256Key> first = P256Key::Generate();
   Result<P256Key> second = P256Key::Generate();
-  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(second.ok());
 
   // d from the first key with x and y of the second.
   std::string json = PrivateJwkJson(*first);

@@ -19,8 +19,12 @@ struct SignBenchConfig {
 struct SignBenchReport {
   double keygen_per_second = 0;
   double resident_bytes_per_key = 0;  // resident set growth while generating the pool
+  // Rates per wall-clock second, and per second of CPU time summed over the process's
+  // threads. The CPU-time rates stay comparable when other processes share the cores.
   double raw_signs_per_second = 0;
   double proofs_per_second = 0;
+  double raw_signs_per_cpu_second = 0;
+  double proofs_per_cpu_second = 0;
 };
 
 // RunSignBench generates the key pool, then alternates half-second rounds of raw library

@@ -29,8 +29,8 @@ std::string DrainErrors() {
   return text;
 }
 
-Error KeyError(ErrorCode code, const std::string& what) {
-  return Error(code, what + " (BoringSSL: " + DrainErrors() + ")");
+Error KeyError(ErrorCode code, const std::string& failure) {
+  return Error(code, failure + " (BoringSSL: " + DrainErrors() + ")");
 }
 
 bool ReadPublicPoint(const EC_KEY* key, P256PublicKey* out) {

@@ -28,8 +28,8 @@ namespace {
 
 using internal::DrainOpenSslErrors;
 
-Error KeyError(ErrorCode code, const std::string& what) {
-  return Error(code, what + " (OpenSSL: " + DrainOpenSslErrors() + ")");
+Error KeyError(ErrorCode code, const std::string& failure) {
+  return Error(code, failure + " (OpenSSL: " + DrainOpenSslErrors() + ")");
 }
 
 bool ReadPublicPoint(const EVP_PKEY* pkey, P256PublicKey* out) {
