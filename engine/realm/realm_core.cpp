@@ -121,7 +121,8 @@ HttpReply RealmCore::Handle(const HttpExchange& exchange) {
     reply = exchange.path == "/admin/outbox" ? HandleAdminOutbox(*this, exchange)
                                              : ErrorReply(404, "not_found", "unknown admin endpoint " + exchange.path + "; use /admin/outbox?email=", "unknown_path");
   } else if (std::optional<HttpReply> fault = faults.Inject()) {
-    spdlog::info("realm: injected {} on {} {}", fault->reason, exchange.method, exchange.path);
+    // Debug, not info: fault runs inject thousands of these, and the counters total them.
+    spdlog::debug("realm: injected {} on {} {}", fault->reason, exchange.method, exchange.path);
     return *fault;
   } else if (std::optional<RealmRoute> route = Resolve(exchange)) {
     reply = Dispatch(*route);

@@ -61,6 +61,7 @@ struct RealmOptions {
   bool tls = true;         // false is accepted only for a loopback bind_address
 
   std::string cert_file, key_file;  // PEM; empty = generate a CA + server cert at start
+  // Temporary files and directories chosen here are removed when the Realm is destroyed.
   std::string ca_out_file;          // where the generated CA is written; empty = a temp file
   std::string outbox_dir;           // empty = a temp dir
   std::string state_file;           // empty = in memory only

@@ -60,8 +60,8 @@ void Setup(CLI::App& root, int* exit_code) {
   serve->add_flag("--no-tls", *no_tls, "Serve plain HTTP; accepted only with a loopback --bind");
   serve->add_option("--cert", options->cert_file, "PEM certificate chain; default: generate a loopback CA and certificate");
   serve->add_option("--key", options->key_file, "PEM private key matching --cert");
-  serve->add_option("--ca-out", options->ca_out_file, "Where to write the generated CA certificate; default: a temporary file");
-  serve->add_option("--outbox", options->outbox_dir, "Directory receiving verification messages; default: a temporary directory");
+  serve->add_option("--ca-out", options->ca_out_file, "Where to write the generated CA certificate; default: a temporary file removed on exit");
+  serve->add_option("--outbox", options->outbox_dir, "Directory receiving verification messages; default: a temporary directory removed on exit");
   serve->add_option("--state-file", options->state_file, "File keeping registered clients and the signing key across restarts (mode 0600)");
   serve->add_option("--realm", *realms, "Realm name served under /realms/NAME (repeatable); default: default");
   serve->add_option("--client", *clients, "Pre-registered client ID:SECRET[:dpop] (repeatable); :dpop requires DPoP proofs");
