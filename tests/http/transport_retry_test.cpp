@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <mutex>
 
 #include "dpopfleet/transport.h"
 #include "test_process.h"
@@ -320,6 +321,39 @@ TEST(Transport, ShutdownCancelsInFlightTransfer) {
 
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(result.error->code(), ErrorCode::kCancelled);
+}
+
+TEST(Transport, ShutdownReportsEveryRequestOnce) {
+  auto server = TestServer::Start(ScriptedSequence({Action(ScriptedReply::Action::kStall)}));
+  ASSERT_NE(server, nullptr);
+  TransportOptions options = FastRetryOptions();
+  options.max_in_flight = 8;
+  auto transport = MakeTransport(options);
+  RecordingFactory factory(server->Url());
+  constexpr int kRequests = 100;
+
+  // Requests end up in flight, in libcurl's queue for a connection, and in the transport's
+  // own queue behind max_in_flight.
+  std::mutex mutex;
+  std::vector<int> calls(kRequests, 0);
+  std::vector<ErrorCode> codes(kRequests, ErrorCode::kOk);
+  for (int i = 0; i < kRequests; ++i) {
+    transport->Submit(factory.factory(), RequestOptions{}, [&, i](TransferResult result) {
+      std::lock_guard lock(mutex);
+      ++calls[i];
+      codes[i] = result.error.has_value() ? result.error->code() : ErrorCode::kOk;
+    });
+  }
+  ASSERT_TRUE(server->WaitForRequests(1));
+  transport->Shutdown();
+  server->ReleaseStalled();
+
+  std::lock_guard lock(mutex);
+  for (int i = 0; i < kRequests; ++i) {
+    EXPECT_EQ(calls[i], 1) << "request " << i;
+    EXPECT_EQ(codes[i], ErrorCode::kCancelled) << "request " << i;
+  }
+  EXPECT_EQ(transport->counters().requests_completed, static_cast<std::uint64_t>(kRequests));
 }
 
 }  // namespace
