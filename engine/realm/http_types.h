@@ -81,6 +81,10 @@ std::vector<std::string_view> SplitSpaces(std::string_view text);
 // ContainsWord returns true if |word| is one of SplitSpaces(|list|).
 bool ContainsWord(std::string_view list, std::string_view word);
 
+// HasAuthScheme returns true if |authorization| starts with |scheme| (compared without case,
+// as RFC 9110 section 11.1 requires) followed by a space.
+bool HasAuthScheme(std::string_view authorization, std::string_view scheme);
+
 // ConstantTimeEquals compares two strings in time that depends only on their lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

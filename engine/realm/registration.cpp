@@ -341,7 +341,7 @@ HttpReply HandleRegisterStatus(RealmCore& core, const RealmRoute& route) {
   std::string id = route.endpoint.substr(std::string_view("/register/status/").size());
   std::string poll_token = route.exchange.QueryParam("poll_token");
   const std::string* authorization = route.exchange.Header("authorization");
-  if (authorization != nullptr && authorization->starts_with("Bearer ")) poll_token = authorization->substr(7);
+  if (authorization != nullptr && HasAuthScheme(*authorization, "Bearer")) poll_token = authorization->substr(7);
 
   std::int64_t now = core.options.clock->NowUnixSeconds();
   std::lock_guard lock(core.registrar.mutex);

@@ -93,8 +93,8 @@ HttpReply HandleRevoke(RealmCore& core, const RealmRoute& route) {
 
 HttpReply HandleWhoami(RealmCore& core, const RealmRoute& route) {
   const std::string* authorization = route.exchange.Header("authorization");
-  bool dpop_scheme = authorization != nullptr && authorization->starts_with("DPoP ");
-  bool bearer_scheme = authorization != nullptr && authorization->starts_with("Bearer ");
+  bool dpop_scheme = authorization != nullptr && HasAuthScheme(*authorization, "DPoP");
+  bool bearer_scheme = authorization != nullptr && HasAuthScheme(*authorization, "Bearer");
   if (!dpop_scheme && !bearer_scheme) {
     HttpReply reply = ResourceError("invalid_token", "send \"Authorization: DPoP <access token>\" with a DPoP proof", "missing_token");
         return reply;

@@ -38,8 +38,7 @@ std::optional<ClientRecord> AuthenticateClient(RealmCore& core, const RealmRoute
                                                HttpReply* rejection) {
   std::string client_id, secret;
   const std::string* authorization = route.exchange.Header("authorization");
-  if (authorization != nullptr && authorization->size() > 6 &&
-      (authorization->starts_with("Basic ") || authorization->starts_with("basic "))) {
+  if (authorization != nullptr && HasAuthScheme(*authorization, "Basic")) {
     std::string decoded;
     std::string_view encoded = std::string_view(*authorization).substr(6);
     // Basic credentials use standard base64; translate to the URL alphabet and drop padding.

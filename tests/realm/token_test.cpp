@@ -106,7 +106,13 @@ TEST_F(TokenTest, WhoamiReturnsIdentity) {
                           {"Authorization: DPoP " + token, "DPoP: " + Proof(key_, "POST", WhoamiUrl(), token)},
                           ""});
   EXPECT_EQ(post.status, 200) << post.body;
-  EXPECT_EQ(realm_->counters().whoami_ok, 2U);
+
+  // Authentication schemes are case-insensitive (RFC 9110 section 11.1).
+  HttpResult lower_case = Send({"GET", WhoamiUrl(),
+                                {"Authorization: dpop " + token, "DPoP: " + Proof(key_, "GET", WhoamiUrl(), token)},
+                                ""});
+  EXPECT_EQ(lower_case.status, 200) << lower_case.body;
+  EXPECT_EQ(realm_->counters().whoami_ok, 3U);
 }
 
 TEST_F(TokenTest, WhoamiRejectsExpiredAndForgedTokens) {
