@@ -14,6 +14,8 @@ TEST(JsonString, EscapesSpecialCharacters) {
   EXPECT_EQ(JsonString(std::string_view("\x01\x1f\0", 3)), R"("\u0001\u001f\u0000")");
   EXPECT_EQ(JsonString("line\xe2\x80\xa8sep\xe2\x80\xa9"), R"("line\u2028sep\u2029")");
   EXPECT_EQ(JsonString("caf\xc3\xa9 /"), "\"caf\xc3\xa9 /\"");
+  EXPECT_EQ(JsonString("\xe2\x82\xac 5, \xe2\x80\xaa"), "\"\xe2\x82\xac 5, \xe2\x80\xaa\"");
+  EXPECT_EQ(JsonString("ab\"\"cd\\"), R"("ab\"\"cd\\")");
 }
 
 TEST(JsonStringSize, MatchesAppendedLength) {
