@@ -46,7 +46,7 @@ class NonceSchedule {
   std::int64_t rotated_at_ = 0;
 };
 
-// DpopUse says which endpoint a proof is checked for, because the nonce, the "ath"
+// DpopUse names the endpoint a proof is checked for, because the nonce, the "ath"
 // requirement and the error format differ between them.
 enum class DpopUse { kTokenEndpoint, kResource };
 

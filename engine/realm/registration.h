@@ -45,7 +45,7 @@ class SlidingWindowLimiter {
   // Record counts one event for |key| at |now|.
   void Record(const std::string& key, std::int64_t now) { events_[key].push_back(now); }
 
-  // Prune forgets keys whose events all left the window, so the map stays as small as the
+  // Prune erases keys whose events all left the window, so the map stays as small as the
   // set of recently active keys.
   void Prune(std::int64_t now, int window_seconds);
 

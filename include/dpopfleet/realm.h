@@ -1,11 +1,13 @@
 // The reference realm: an embedded agent-identity server (OAuth 2.0 client credentials with
-// DPoP, RFC 9449) that validates proofs strictly and can be told to throttle, fail and delay.
+// DPoP, RFC 9449) that validates proofs strictly and can be configured to throttle, fail and
+// delay.
 //
 // A Realm runs libmicrohttpd with its own thread pool, over HTTPS by default with a CA and
 // server certificate it generates for loopback. It serves discovery, self-service
 // registration (codes go to an outbox directory instead of mail), a token endpoint,
 // introspection, revocation and a protected resource, /v1/whoami. Every realm name in
-// RealmOptions::realms gets its endpoints under /realms/{name}/; the root serves "default".
+// RealmOptions::realms gets its endpoints under /realms/{name}/. The root paths serve
+// "default", or the first realm when "default" is not configured.
 //
 // DPoP "htu" values are compared with the URL the client used: the listener's scheme, the
 // Host header and the request path. Behind a TLS front on the same machine (nghttpx for
@@ -139,8 +141,8 @@ class Realm {
   // port returns the bound port.
   std::uint16_t port() const;
 
-  // ca_file returns the path of the PEM CA clients must trust: the generated CA, or the
-  // given certificate file when cert_file was set; "" without TLS.
+  // ca_file returns the path of the PEM CA that clients must trust. That is the generated CA,
+  // or cert_file when one was given, and "" without TLS.
   const std::string& ca_file() const;
 
   // outbox_dir returns the directory where verification messages are written.
