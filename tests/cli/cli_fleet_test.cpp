@@ -159,6 +159,11 @@ TEST_F(CliRealmTest, DailyCommands) {
   EXPECT_NE(token.out.find("token_type    DPoP"), std::string::npos) << token.out;
   EXPECT_NE(token.out.find("equals the agent key's RFC 7638 thumbprint"), std::string::npos) << token.out;
 
+  CommandOutput bearer = Run("token --bearer" + common_);
+  ASSERT_EQ(bearer.exit_code, 0) << bearer.err;
+  EXPECT_NE(bearer.out.find("token_type    Bearer"), std::string::npos) << bearer.out;
+  EXPECT_NE(bearer.out.find("cnf.jkt       absent"), std::string::npos) << bearer.out;
+
   // mint writes records with tokens only to the 0600 --out file.
   std::string out_file = dir_ + "/tokens.jsonl";
   std::string keys_dir = dir_ + "/keys";

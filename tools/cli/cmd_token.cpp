@@ -13,9 +13,7 @@ namespace {
 void Setup(CLI::App& root, int* exit_code) {
   auto* command = root.add_subcommand("token", "Mint one DPoP-bound token with an ephemeral key and explain it");
   auto options = std::make_shared<ClientOptions>();
-  auto bearer = std::make_shared<bool>(false);
   AddClientOptions(command, options.get());
-  command->add_flag("--bearer", *bearer, "Request a plain Bearer token without a DPoP proof");
 
   command->callback([=] {
     RunGuarded(exit_code, [&] {
@@ -32,7 +30,8 @@ void Setup(CLI::App& root, int* exit_code) {
       spec.token_endpoint = client->metadata.token_endpoint;
       spec.credentials = CredentialsOf(*client);
       spec.scope = ScopeFor(*options, *client);
-      spec.key = *bearer ? nullptr : &proof_key;
+      bool bearer = options->bearer;
+      spec.key = bearer ? nullptr : &proof_key;
       spec.builder = &builder;
       RequestOptions request_options;
       request_options.url_hint = spec.token_endpoint;
@@ -41,8 +40,8 @@ void Setup(CLI::App& root, int* exit_code) {
 
       std::printf("client_id     %s\n", client->stored.client_id.c_str());
       std::printf("endpoint      %s\n", spec.token_endpoint.c_str());
-      if (!*bearer) std::printf("thumbprint    %s (the ephemeral key's RFC 7638 thumbprint)\n", proof_key.thumbprint().c_str());
-      PrintTokenDetails(stdout, *token, *bearer ? std::string_view() : std::string_view(proof_key.thumbprint()));
+      if (!bearer) std::printf("thumbprint    %s (the ephemeral key's RFC 7638 thumbprint)\n", proof_key.thumbprint().c_str());
+      PrintTokenDetails(stdout, *token, bearer ? std::string_view() : std::string_view(proof_key.thumbprint()));
       return kExitOk;
     });
   });

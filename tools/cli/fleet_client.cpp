@@ -25,6 +25,7 @@ void AddClientOptions(CLI::App* command, ClientOptions* options) {
   command->add_option("--scope", options->scope, "Scope to request (default: the stored scope, else none)");
   command->add_flag("--allow-bearer", options->allow_bearer,
                     "Accept token_type Bearer although a DPoP proof was sent (the token is then not key-bound)");
+  command->add_flag("--bearer", options->bearer, "Request plain Bearer tokens without DPoP proofs");
   AddTransportOptions(command, options);
 }
 

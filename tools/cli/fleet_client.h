@@ -26,11 +26,12 @@ struct ClientOptions {
   std::string issuer;
   std::string scope;
   bool allow_bearer = false;
+  bool bearer = false;
   bool http1 = false;
 };
 
 // AddClientOptions adds --config-dir, --client-id, --ca-file, --issuer, --scope,
-// --allow-bearer and --http1 to |command|.
+// --allow-bearer, --bearer and --http1 to |command|.
 void AddClientOptions(CLI::App* command, ClientOptions* options);
 
 // AddTransportOptions adds only --ca-file and --http1, for commands without a stored client.

@@ -23,6 +23,7 @@ MintedFleet MintFleet(Transport& transport, const ResolvedClient& client, const 
   config.credentials = CredentialsOf(client);
   config.scope = ScopeFor(options, client);
   config.allow_bearer = options.allow_bearer;
+  config.dpop = !options.bearer;
   config.concurrency = concurrency;
   config.request_options.url_hint = config.token_endpoint;
   ProgressLine progress("minting");
