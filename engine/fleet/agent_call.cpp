@@ -56,6 +56,11 @@ std::vector<CallResult> CallAsAgents(Transport& transport, std::span<const Agent
   run.request_options = config.request_options;
   run.request_options.nonce_scope = NonceScope::kResourceServer;
   run.progress = config.progress;
+
+  // As in MintTokens: with no nonce cached for the resource, one call goes first so that a
+  // nonce challenge meets only it.
+  auto origin = UrlOrigin(config.url);
+  if (origin.ok() && transport.CachedNonce(*origin, NonceScope::kResourceServer).empty()) run.lead_requests = 1;
   run.make_factory = [&](std::size_t i) -> RequestFactory {
     if (agents[i].access_token.empty()) {
       return [i](const AttemptContext&) -> Result<HttpRequest> {

@@ -29,13 +29,18 @@ void RunBounded(Transport& transport, const BoundedRun& run) {
     }
   };
 
-  for (std::size_t chunk_begin = 0; chunk_begin < run.count; chunk_begin += run.chunk_size) {
-    std::size_t chunk_end = std::min(run.count, chunk_begin + std::max<std::size_t>(run.chunk_size, 1));
+  std::size_t lead = std::min(run.lead_requests, run.count);
+  std::size_t chunk_size = std::max<std::size_t>(run.chunk_size, 1);
+  for (std::size_t chunk_begin = 0; chunk_begin < run.count;) {
+    std::size_t chunk_end = chunk_begin < lead ? lead : std::min(run.count, chunk_begin + chunk_size);
 
-    // Wait until the gate has room before preparing, so prepared work does not age in a queue.
+    // Wait until the gate has room before preparing, so prepared work does not age in a
+    // queue. After the lead requests, wait until they have all finished.
     {
       std::unique_lock lock(mutex);
-      finished_changed.wait(lock, [&] { return submitted - finished < concurrency; });
+      finished_changed.wait(lock, [&] {
+        return submitted - finished < concurrency && (chunk_begin != lead || finished == lead);
+      });
     }
     if (run.prepare_chunk) run.prepare_chunk(chunk_begin, chunk_end);
 
@@ -60,6 +65,7 @@ void RunBounded(Transport& transport, const BoundedRun& run) {
         finished_changed.notify_all();
       });
     }
+    chunk_begin = chunk_end;
   }
 
   std::unique_lock lock(mutex);

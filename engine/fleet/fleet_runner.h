@@ -22,6 +22,10 @@ struct BoundedRun {
   std::size_t chunk_size = 256;
   std::function<void(std::size_t begin, std::size_t end)> prepare_chunk;
 
+  // lead_requests go first as a chunk of their own, and the rest start only after they have
+  // finished, so what they learn (such as a server's DPoP nonce) serves every later request.
+  std::size_t lead_requests = 0;
+
   // make_factory builds request |i|'s factory; it runs on the calling thread.
   std::function<RequestFactory(std::size_t i)> make_factory;
 

@@ -33,6 +33,12 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
   run.request_options.nonce_scope = NonceScope::kAuthorizationServer;
   run.progress = config.progress;
 
+  // Without a cached nonce, one request goes first: a server that requires nonces then
+  // challenges only it instead of every request of the first chunk.
+  if (config.dpop && origin.ok() && transport.CachedNonce(*origin, NonceScope::kAuthorizationServer).empty()) {
+    run.lead_requests = 1;
+  }
+
   // Signing a chunk's first proofs on all cores keeps the loop thread free for I/O. They
   // carry the nonce cached when the chunk is signed, so nonce retries stay rare. A proof
   // that fails here is signed again by the factory.

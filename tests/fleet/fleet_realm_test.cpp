@@ -199,6 +199,30 @@ TEST(RealmNonce, ChallengeOnceThenReuse) {
   }
 }
 
+TEST(RealmNonce, FleetMeetsOneChallenge) {
+  RealmOptions options;
+  options.require_nonce = true;
+  auto realm = StartRealm(options);
+  ASSERT_NE(realm, nullptr);
+  auto transport = MakeTransport(*realm);
+  KeyPool keys = Keys(300);
+
+  std::vector<MintResult> minted = MintTokens(*transport, keys, MintConfigFor(*realm));
+  for (std::size_t i = 0; i < minted.size(); ++i) {
+    ASSERT_TRUE(minted[i].token) << "agent " << i << ": " << minted[i].error->ToString();
+    EXPECT_EQ(minted[i].attempts.size(), i == 0 ? 2u : 1u) << "agent " << i;
+  }
+  EXPECT_EQ(realm->counters().nonce_challenges, 1u);
+
+  std::vector<AgentCredential> agents = CredentialsFor(keys, minted);
+  std::vector<CallResult> calls = CallAsAgents(*transport, agents, WhoamiCall(*realm));
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    ASSERT_FALSE(calls[i].error) << "agent " << i << ": " << calls[i].error->ToString();
+    EXPECT_EQ(calls[i].attempts.size(), i == 0 ? 2u : 1u) << "agent " << i;
+  }
+  EXPECT_EQ(realm->counters().nonce_challenges, 2u);
+}
+
 TEST(RealmRevocation, RevokedTokenIsRefused) {
   auto realm = StartRealm();
   ASSERT_NE(realm, nullptr);
