@@ -68,6 +68,12 @@ TEST(RealmRegistration, WrongCodeThenRightCode) {
   auto pending = registration.FetchStatus(*enrollment);
   ASSERT_TRUE(pending.ok()) << pending.error().ToString();
   EXPECT_EQ(pending->status, "pending");
+  EXPECT_EQ(pending->retry_after.count(), 5);
+
+  // A poll that would have to wait past the timeout returns the pending status at once.
+  auto still_pending = registration.WaitWhilePending(*enrollment, std::chrono::seconds(1));
+  ASSERT_TRUE(still_pending.ok());
+  EXPECT_EQ(still_pending->status, "pending");
 
   auto code = realm->LatestVerificationCode("owner@test.invalid");
   ASSERT_TRUE(code.has_value());
@@ -82,6 +88,10 @@ TEST(RealmRegistration, WrongCodeThenRightCode) {
   EXPECT_EQ(client->client_id.rfind("cli_", 0), 0u);
   EXPECT_EQ(client->client_secret.rfind("sec_", 0), 0u);
   EXPECT_EQ(client->token_endpoint, realm->issuer() + "/token");
+  auto confirmed = registration.WaitWhilePending(*enrollment, std::chrono::seconds(30));
+  ASSERT_TRUE(confirmed.ok()) << confirmed.error().ToString();
+  EXPECT_EQ(confirmed->status, "confirmed");
+  EXPECT_EQ(confirmed->retry_after.count(), 0);
 
   // The new client can mint at once.
   KeyPool keys = Keys(1);
