@@ -13,8 +13,10 @@
 namespace dpopfleet {
 namespace {
 
+// BM_LibraryEcdsaSign signs with |keys| keys in turn; BM_ProofBuild is comparable with one
+// key, BM_BatchSign with 1000.
 void BM_LibraryEcdsaSign(benchmark::State& state) {
-  Result<EcdsaBaseline> baseline = EcdsaBaseline::Create();
+  Result<EcdsaBaseline> baseline = EcdsaBaseline::Create(static_cast<std::size_t>(state.range(0)));
   if (!baseline.ok()) return state.SkipWithError(baseline.error().ToString().c_str());
   Sha256Digest digest = Sha256("benchmark message");
   for (auto _ : state) {
@@ -23,7 +25,7 @@ void BM_LibraryEcdsaSign(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.SetLabel(CryptoBackendName());
 }
-BENCHMARK(BM_LibraryEcdsaSign);
+BENCHMARK(BM_LibraryEcdsaSign)->ArgName("keys")->Arg(1)->Arg(1000);
 
 void BM_LibraryKeygen(benchmark::State& state) {
   Result<EcdsaBaseline> baseline = EcdsaBaseline::Create();

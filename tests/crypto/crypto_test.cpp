@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dpopfleet/crypto.h"
+#include "dpopfleet/crypto_baseline.h"
 
 namespace dpopfleet {
 namespace {
@@ -241,6 +242,14 @@ TEST(P256Key, MoveKeepsKeyUsable) {
   Es256Signature signature;
   ASSERT_EQ(moved.Sign("m", &signature), ErrorCode::kOk);
   EXPECT_EQ(VerifyEs256(public_key, Bytes("m"), signature), ErrorCode::kOk);
+}
+
+TEST(EcdsaBaseline, SignsWithEveryKey) {
+  Result<EcdsaBaseline> baseline = EcdsaBaseline::Create(3);
+  ASSERT_TRUE(baseline.ok()) << baseline.error().ToString();
+  Sha256Digest digest = Sha256("m");
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(baseline->SignDigest(digest), ErrorCode::kOk) << i;
+  EXPECT_EQ(baseline->GenerateKey(), ErrorCode::kOk);
 }
 
 TEST(ErrorCodeName, NamesAreSnakeCase) {

@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -22,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr double kRoundSeconds = 0.5;
 constexpr std::size_t kBatchSize = 256;
+constexpr std::size_t kMaxRotatingKeys = 1000;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -59,21 +61,58 @@ Result<long> RawRound(std::vector<EcdsaBaseline>& baselines, double seconds) {
   return signatures.load();
 }
 
-// ProofRound signs batches of proofs in |arena| for |seconds| and returns the number of
-// proofs.
-Result<long> ProofRound(tbb::task_arena& arena, const BatchSigner& signer,
-                        const std::vector<BatchRequest>& requests, BatchOutput* output,
-                        double seconds) {
+// ProofRound signs batches of proofs in |arena| for |seconds|, each batch with the next
+// keys of the pool in turn, and returns the number of proofs.
+Result<long> ProofRound(tbb::task_arena& arena, const BatchSigner& signer, std::size_t pool_size,
+                        std::vector<BatchRequest>& requests, std::uint32_t* next_key,
+                        BatchOutput* output, double seconds) {
   long proofs = 0;
   Clock::time_point start = Clock::now();
-  while (SecondsSince(start) < seconds) {
+  do {
+    for (BatchRequest& request : requests) {
+      request.key_index = *next_key;
+      *next_key = static_cast<std::uint32_t>((*next_key + 1) % pool_size);
+    }
     ErrorCode code = arena.execute([&] { return signer.Sign(requests, output); });
     if (code != ErrorCode::kOk) {
       return Error(code, std::string("batch signing failed: ") + ErrorCodeName(code));
     }
     proofs += static_cast<long>(requests.size());
-  }
+  } while (SecondsSince(start) < seconds);
   return proofs;
+}
+
+// PhaseTotals adds up the operations, wall-clock time and process CPU time of the rounds
+// of one kind of work.
+struct PhaseTotals {
+  long operations = 0;
+  double wall_seconds = 0;
+  double cpu_seconds = 0;
+
+  template <typename Round>
+  Status Measure(Round round) {
+    Clock::time_point start = Clock::now();
+    double cpu_start = ProcessCpuSeconds();
+    Result<long> done = round();
+    if (!done.ok()) return done.error();
+    operations += *done;
+    wall_seconds += SecondsSince(start);
+    cpu_seconds += ProcessCpuSeconds() - cpu_start;
+    return Status();
+  }
+
+  double PerSecond() const { return static_cast<double>(operations) / wall_seconds; }
+  double PerCpuSecond() const { return static_cast<double>(operations) / cpu_seconds; }
+};
+
+Result<std::vector<EcdsaBaseline>> MakeBaselines(int threads, std::size_t keys) {
+  std::vector<EcdsaBaseline> baselines;
+  for (int i = 0; i < threads; ++i) {
+    Result<EcdsaBaseline> baseline = EcdsaBaseline::Create(keys);
+    if (!baseline.ok()) return baseline.error();
+    baselines.push_back(std::move(*baseline));
+  }
+  return baselines;
 }
 
 }  // namespace
@@ -102,56 +141,59 @@ Result<SignBenchReport> RunSignBench(const SignBenchConfig& config) {
   report.resident_bytes_per_key =
       static_cast<double>(ResidentSetBytes() - resident_before) / static_cast<double>(config.keys);
 
-  std::vector<EcdsaBaseline> baselines;
-  for (int i = 0; i < config.threads; ++i) {
-    Result<EcdsaBaseline> baseline = EcdsaBaseline::Create();
-    if (!baseline.ok()) return baseline.error();
-    baselines.push_back(std::move(*baseline));
-  }
+  // The rotating baseline is capped at kMaxRotatingKeys keys per thread: that many already
+  // outgrow the CPU caches, and generating more would dominate short runs.
+  report.rotating_keys = std::min(config.keys, kMaxRotatingKeys);
+  Result<std::vector<EcdsaBaseline>> one_key = MakeBaselines(config.threads, 1);
+  if (!one_key.ok()) return one_key.error();
+  Result<std::vector<EcdsaBaseline>> rotating = MakeBaselines(config.threads, report.rotating_keys);
+  if (!rotating.ok()) return rotating.error();
 
   std::string ath = AccessTokenHash("dpopfleet-bench-access-token-0123456789abcdef");
   std::vector<BatchRequest> requests(kBatchSize);
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    requests[i].key_index = static_cast<std::uint32_t>(i % pool->size());
-    requests[i].htm = "GET";
-    requests[i].htu = "https://rs.example.com/api/v1/items";
-    if (config.ath) requests[i].ath = ath;
+  for (BatchRequest& request : requests) {
+    request.htm = "GET";
+    request.htu = "https://rs.example.com/api/v1/items";
+    if (config.ath) request.ath = ath;
   }
   BatchSigner signer(*pool);
   BatchOutput output;
+  std::uint32_t next_key = 0;
 
-  // A warm-up batch creates the per-thread scratch buffers and per-key signing contexts.
-  Result<long> warm = ProofRound(arena, signer, requests, &output, 0);
-  if (!warm.ok()) return warm.error();
+  // Warming up signs with every key once, which creates the per-thread scratch buffers
+  // and the per-key signing contexts.
+  for (std::size_t signed_keys = 0; signed_keys < pool->size(); signed_keys += kBatchSize) {
+    Result<long> warm = ProofRound(arena, signer, pool->size(), requests, &next_key, &output, 0);
+    if (!warm.ok()) return warm.error();
+  }
 
-  long raw_signatures = 0;
-  long proofs = 0;
-  double raw_seconds = 0;
-  double proof_seconds = 0;
-  double raw_cpu_seconds = 0;
-  double proof_cpu_seconds = 0;
+  const double phase_seconds = kRoundSeconds / 3;
+  PhaseTotals raw_one_key;
+  PhaseTotals raw_rotating;
+  PhaseTotals proofs;
   Clock::time_point start = Clock::now();
   while (SecondsSince(start) < config.seconds) {
-    Clock::time_point round = Clock::now();
-    double round_cpu = ProcessCpuSeconds();
-    Result<long> raw = RawRound(baselines, kRoundSeconds / 2);
-    if (!raw.ok()) return raw.error();
-    raw_signatures += *raw;
-    raw_seconds += SecondsSince(round);
-    raw_cpu_seconds += ProcessCpuSeconds() - round_cpu;
-
-    round = Clock::now();
-    round_cpu = ProcessCpuSeconds();
-    Result<long> built = ProofRound(arena, signer, requests, &output, kRoundSeconds / 2);
-    if (!built.ok()) return built.error();
-    proofs += *built;
-    proof_seconds += SecondsSince(round);
-    proof_cpu_seconds += ProcessCpuSeconds() - round_cpu;
+    Status status = raw_one_key.Measure([&] { return RawRound(*one_key, phase_seconds); });
+    if (status.ok() && report.rotating_keys > 1) {
+      status = raw_rotating.Measure([&] { return RawRound(*rotating, phase_seconds); });
+    }
+    if (status.ok()) {
+      status = proofs.Measure([&] {
+        return ProofRound(arena, signer, pool->size(), requests, &next_key, &output,
+                          phase_seconds);
+      });
+    }
+    if (!status.ok()) return status.error();
   }
-  report.raw_signs_per_second = static_cast<double>(raw_signatures) / raw_seconds;
-  report.proofs_per_second = static_cast<double>(proofs) / proof_seconds;
-  report.raw_signs_per_cpu_second = static_cast<double>(raw_signatures) / raw_cpu_seconds;
-  report.proofs_per_cpu_second = static_cast<double>(proofs) / proof_cpu_seconds;
+
+  report.raw_signs_per_second = raw_one_key.PerSecond();
+  report.raw_signs_per_cpu_second = raw_one_key.PerCpuSecond();
+  if (report.rotating_keys > 1) {
+    report.rotating_raw_signs_per_second = raw_rotating.PerSecond();
+    report.rotating_raw_signs_per_cpu_second = raw_rotating.PerCpuSecond();
+  }
+  report.proofs_per_second = proofs.PerSecond();
+  report.proofs_per_cpu_second = proofs.PerCpuSecond();
   return report;
 }
 
