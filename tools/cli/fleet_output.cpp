@@ -85,7 +85,7 @@ std::string MintRecordJson(const MintResult& result, bool include_token) {
 }
 
 std::FILE* OpenPrivateFile(const std::string& path) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0 || fchmod(fd, 0600) != 0) {
     std::string reason = std::strerror(errno);
     if (fd >= 0) close(fd);
