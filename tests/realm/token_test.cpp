@@ -183,3 +183,43 @@ TEST_F(TokenTest, DiscoveryListsEndpoints) {
 
 }  // namespace
 }  // namespace dpopfleet::realm_test
+
+namespace dpopfleet::realm_test {
+namespace {
+
+class MultiRealmTest : public RealmTest {
+ protected:
+  void SetUp() override {
+    RealmOptions options;
+    options.realms = {"default", "lab"};
+    StartRealm(options);
+  }
+};
+
+TEST_F(MultiRealmTest, TokensStayInTheirRealm) {
+  std::string lab_token_url = realm_->issuer("lab") + "/token";
+  HttpCall call{"POST", lab_token_url,
+                {BasicAuthorization(kClientId, kSecret), "DPoP: " + Proof(key_, "POST", lab_token_url)},
+                "grant_type=client_credentials"};
+  HttpResult issued = Send(call);
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  std::string token = JsonStringMember(issued.body, "access_token").value_or("");
+  EXPECT_NE(DecodePayload(token).find("\"iss\":\"" + realm_->issuer("lab") + "\""), std::string::npos);
+
+  std::string lab_whoami = realm_->issuer("lab") + "/v1/whoami";
+  HttpResult in_lab = Send({"GET", lab_whoami,
+                            {"Authorization: DPoP " + token, "DPoP: " + Proof(key_, "GET", lab_whoami, token)},
+                            ""});
+  EXPECT_EQ(in_lab.status, 200) << in_lab.body;
+  EXPECT_EQ(JsonStringMember(in_lab.body, "realm").value_or(""), "lab");
+
+  HttpResult in_default = Send(WhoamiCall(key_, token));
+  EXPECT_EQ(in_default.status, 401);
+  EXPECT_EQ(realm_->counters().rejections_by_reason["wrong_issuer"], 1U);
+
+  HttpResult discovery = Send({"GET", realm_->issuer("lab") + "/.well-known/openid-configuration", {}, ""});
+  EXPECT_EQ(JsonStringMember(discovery.body, "issuer").value_or(""), realm_->issuer("lab"));
+}
+
+}  // namespace
+}  // namespace dpopfleet::realm_test
