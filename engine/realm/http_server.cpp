@@ -85,6 +85,8 @@ class HttpServer::DelayQueue {
 
 namespace {
 
+constexpr unsigned kMaxConnections = 10000;
+
 // RequestState lives from a request's first callback to its completion notice.
 struct RequestState {
   HttpExchange exchange;
@@ -247,6 +249,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options)
        server.get()},
       {MHD_OPTION_UNESCAPE_CALLBACK, reinterpret_cast<intptr_t>(&KeepEscaped), nullptr},
       {MHD_OPTION_CONNECTION_TIMEOUT, 30, nullptr},
+      // libmicrohttpd 0.9.75 defaults to FD_SETSIZE - 4 (1020) connections even with epoll,
+      // too few for load tests; the process's open-file limit still applies.
+      {MHD_OPTION_CONNECTION_LIMIT, kMaxConnections, nullptr},
   };
   if (threads > 1) items.push_back({MHD_OPTION_THREAD_POOL_SIZE, threads, nullptr});
   if (server->tls()) {
