@@ -100,7 +100,7 @@ std::string ParamName(const ::testing::TestParamInfo<Scheme>& info) {
 constexpr int kAgents = 500;
 
 TEST_P(CliTest, MintBindsEveryJwtToItsAgent) {
-  StoreClient("dpop-jwt");
+  ASSERT_NO_FATAL_FAILURE(StoreClient("dpop-jwt"));
   int status = RunCli("mint", "dpop-jwt",
                       {"--agents", std::to_string(kAgents), "--out", records_path()});
   ASSERT_EQ(status, 0) << LogText();
@@ -122,7 +122,7 @@ TEST_P(CliTest, MintBindsEveryJwtToItsAgent) {
 
 TEST_P(CliTest, MintedOpaqueTokensIntrospectThenRevoke) {
   constexpr int kOpaqueAgents = 5;
-  StoreClient("dpop-opaque");
+  ASSERT_NO_FATAL_FAILURE(StoreClient("dpop-opaque"));
   ASSERT_EQ(RunCli("mint", "dpop-opaque",
                    {"--agents", std::to_string(kOpaqueAgents), "--out", records_path()}),
             0)
@@ -149,7 +149,7 @@ TEST_P(CliTest, MintedOpaqueTokensIntrospectThenRevoke) {
 // The peer binds a token to the proof's key whenever a proof arrives, even for a client
 // without dpop_bound_access_tokens, so --allow-bearer is accepted and the tokens are DPoP.
 TEST_P(CliTest, BearerClientMintsWithAllowBearer) {
-  StoreClient("bearer");
+  ASSERT_NO_FATAL_FAILURE(StoreClient("bearer"));
   ASSERT_EQ(RunCli("mint", "bearer", {"--agents", "20", "--allow-bearer", "--out", records_path()}),
             0)
       << LogText();
@@ -188,7 +188,7 @@ class NonceCliTest : public CliTest {
 // retried: at most one per concurrency slot. Every later proof carries the cached nonce.
 TEST_P(NonceCliTest, MintRetriesOnlyFirstWave) {
   constexpr int kConcurrency = 20;
-  StoreClient("dpop-jwt");
+  ASSERT_NO_FATAL_FAILURE(StoreClient("dpop-jwt"));
   int status = RunCli("mint", "dpop-jwt",
                       {"--agents", std::to_string(kAgents), "--concurrency",
                        std::to_string(kConcurrency), "--out", records_path()});

@@ -20,6 +20,9 @@
 // Facts about this peer that tests rely on (oidc-provider 8.8.1, lib/helpers/validate_dpop.js
 // and lib/actions/grants/client_credentials.js):
 // - "htu" must equal the token endpoint URL built from the request's scheme and Host header.
+//   The peer drops the query and fragment of "htu" before comparing.
+// - Any client that sends a valid proof gets a DPoP-bound token, with or without
+//   dpop_bound_access_tokens. That flag only makes the proof mandatory.
 // - "iat" must be within 300 s of the peer's clock unless the proof carries a valid nonce.
 // - Replays are detected per client and "jti" for 300 s after the proof was accepted.
 // - Token endpoint errors carry no WWW-Authenticate header; a required nonce is signalled by
