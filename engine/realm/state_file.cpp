@@ -30,9 +30,9 @@ std::string ClientJson(const ClientRecord& record) {
       .Finish();
 }
 
-Error InvalidState(const std::string& path, const std::string& what) {
+Error InvalidState(const std::string& path, const std::string& problem) {
   return Error(ErrorCode::kInvalidJson,
-               "state file '" + path + "' is invalid (" + what +
+               "state file '" + path + "' is invalid (" + problem +
                    "); repair it or move it away to start with an empty state");
 }
 

@@ -115,11 +115,11 @@ Status AddServerNames(gnutls_x509_crt_t crt) {
   return {};
 }
 
-Result<std::string> ReadFile(const std::string& path, const char* what) {
+Result<std::string> ReadFile(const std::string& path, const char* file_kind) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Error(ErrorCode::kIoError,
-                 std::string("cannot read the TLS ") + what + " file '" + path +
+                 std::string("cannot read the TLS ") + file_kind + " file '" + path +
                      "'; pass a readable PEM file or omit --cert/--key to generate one");
   }
   std::ostringstream text;

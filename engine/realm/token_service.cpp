@@ -14,8 +14,8 @@
 namespace dpopfleet::realm {
 namespace {
 
-Error Malformed(const std::string& what) {
-  return Error(ErrorCode::kJwtMalformed, "access token " + what + "; request a new token");
+Error Malformed(const std::string& problem) {
+  return Error(ErrorCode::kJwtMalformed, "access token " + problem + "; request a new token");
 }
 
 }  // namespace
