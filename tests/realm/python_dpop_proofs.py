@@ -2,10 +2,14 @@
 """Build DPoP proofs with PyJWT and cryptography, independently of dpopfleet's C++ code.
 
 Usage: python_dpop_proofs.py HTU [HTM]
+       python_dpop_proofs.py --resource HTU ACCESS_TOKEN PRIVATE_JWK
 
 Prints one JSON object with three members. "valid" is a proof for HTM (default POST) and
 HTU. "tampered" is the same proof with a new jti spliced in after signing, so its signature
 no longer verifies. "thumbprint" is the RFC 7638 thumbprint of the proof key, computed here.
+
+With --resource it signs a GET proof for HTU with the given private JWK and adds "ath",
+the base64url SHA-256 of ACCESS_TOKEN computed here, and prints {"valid": proof}.
 Needs Debian's python3-jwt and python3-cryptography (run with /usr/bin/python3).
 """
 
@@ -24,7 +28,20 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def resource_proof(htu: str, access_token: str, private_jwk: str) -> str:
+    jwk = json.loads(private_jwk)
+    d = int.from_bytes(base64.urlsafe_b64decode(jwk["d"] + "=="), "big")
+    key = ec.derive_private_key(d, ec.SECP256R1())
+    public_jwk = {name: jwk[name] for name in ("kty", "crv", "x", "y")}
+    ath = b64url(hashlib.sha256(access_token.encode("ascii")).digest())
+    payload = {"jti": str(uuid.uuid4()), "htm": "GET", "htu": htu, "iat": int(time.time()), "ath": ath}
+    return jwt.encode(payload, key, algorithm="ES256", headers={"typ": "dpop+jwt", "jwk": public_jwk})
+
+
 def main() -> int:
+    if len(sys.argv) == 5 and sys.argv[1] == "--resource":
+        print(json.dumps({"valid": resource_proof(sys.argv[2], sys.argv[3], sys.argv[4])}))
+        return 0
     if len(sys.argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         return 2

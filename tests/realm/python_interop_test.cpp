@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "dpopfleet/jwk.h"
 #include "realm_test_util.h"
 
 #ifndef DPOPFLEET_REALM_PYTHON_SCRIPT
@@ -64,6 +65,24 @@ TEST_F(PythonInteropTest, AcceptsPyJwtProofRejectsTampered) {
 
   HttpResult replayed = Send(TokenCall(kClientId, *valid));
   EXPECT_EQ(replayed.status, 400);
+}
+
+TEST_F(PythonInteropTest, AcceptsPyJwtResourceProof) {
+  std::string token = FetchDpopToken(key_);
+  ASSERT_FALSE(token.empty());
+  // The key is generated for this test only, so passing it on the command line is harmless.
+  std::string command = std::string(kPython) + " " + DPOPFLEET_REALM_PYTHON_SCRIPT + " --resource '" +
+                        WhoamiUrl() + "' '" + token + "' '" + PrivateJwkJson(key_.key()) + "'";
+  std::string output = RunCommand(command);
+  std::optional<std::string> proof = JsonStringMember(output, "valid");
+  ASSERT_TRUE(proof.has_value()) << "the Python proof script printed: " << output;
+
+  clock_.SetUnixMillis(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count());
+  HttpResult result = Send({"GET", WhoamiUrl(), {"Authorization: DPoP " + token, "DPoP: " + *proof}, ""});
+  EXPECT_EQ(result.status, 200) << result.body;
+  EXPECT_EQ(JsonStringMember(result.body, "sub").value_or(""), kClientId);
 }
 
 }  // namespace
