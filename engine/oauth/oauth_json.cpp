@@ -43,10 +43,11 @@ std::optional<std::int64_t> JsonFields::Int(std::string_view name) const {
   if (member.get_int64().get(value) == simdjson::SUCCESS) return value;
 
   // Some servers send integral values as floats, such as "expires_in": 3600.0.
+  // The range check comes first because converting an out-of-range double is undefined.
   double real = 0;
-  if (member.get_double().get(real) == simdjson::SUCCESS && real == static_cast<double>(static_cast<std::int64_t>(real))) {
-    return static_cast<std::int64_t>(real);
-  }
+  if (member.get_double().get(real) != simdjson::SUCCESS) return std::nullopt;
+  if (!(real > -9.2e18 && real < 9.2e18)) return std::nullopt;
+  if (real == static_cast<double>(static_cast<std::int64_t>(real))) return static_cast<std::int64_t>(real);
   return std::nullopt;
 }
 

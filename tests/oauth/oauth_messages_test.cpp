@@ -6,6 +6,7 @@
 #include "dpopfleet/jwt.h"
 #include "dpopfleet/oauth_discovery.h"
 #include "dpopfleet/oauth_http.h"
+#include "dpopfleet/oauth_json.h"
 #include "dpopfleet/oauth_registration.h"
 #include "dpopfleet/oauth_token.h"
 
@@ -137,6 +138,21 @@ TEST(TokenResponse, RequiresAccessToken) {
   auto parsed = ParseTokenResponse(JsonResponse(200, R"({"token_type":"DPoP"})"), {"T", false}, "https://h/token");
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.error().code(), ErrorCode::kProtocolError);
+}
+
+TEST(JsonFields, ReadsTypedMembers) {
+  auto fields = JsonFields::Parse(R"({"a":"x","n":3600,"f":7.0,"big":1e300,"half":1.5,"b":true,"o":{"k":"v"}})", "test");
+  ASSERT_TRUE(fields.ok());
+  EXPECT_EQ(fields->String("a").value_or(""), "x");
+  EXPECT_FALSE(fields->String("n").has_value());
+  EXPECT_EQ(fields->Int("n").value_or(0), 3600);
+  EXPECT_EQ(fields->Int("f").value_or(0), 7);
+  EXPECT_FALSE(fields->Int("big").has_value());
+  EXPECT_FALSE(fields->Int("half").has_value());
+  EXPECT_TRUE(fields->Bool("b").value_or(false));
+  EXPECT_EQ(fields->Object("o")->String("k").value_or(""), "v");
+  EXPECT_FALSE(JsonFields::Parse("[1]", "test").ok());
+  EXPECT_FALSE(JsonFields::Parse("{", "test").ok());
 }
 
 TEST(ShortenToken, KeepsOnlyPrefix) {
