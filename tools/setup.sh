@@ -12,7 +12,7 @@ packages=(
   libgnutls28-dev
   openssl curl ca-certificates
   nghttp2-proxy nghttp2-client wrk
-  python3 python3-jwt python3-cryptography
+  python3 python3-jwt python3-cryptography time
   nodejs npm
 )
 
