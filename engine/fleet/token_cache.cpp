@@ -2,6 +2,7 @@
 
 #include "dpopfleet/token_cache.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -19,6 +20,10 @@ struct TokenCache::Flight {
 };
 
 namespace {
+
+// kMaxLifetimeSeconds caps a lifetime from an "exp" claim (ten years) so the millisecond
+// arithmetic below cannot overflow.
+constexpr std::int64_t kMaxLifetimeSeconds = 10LL * 365 * 24 * 3600;
 
 // UnitRandom returns a value in [0, 1) from |random|, or 0 if it fails.
 double UnitRandom(RandomSource& random) {
@@ -51,6 +56,7 @@ std::shared_ptr<const CachedToken> TokenCache::MakeEntry(const TokenResponse& to
   if (lifetime_seconds <= 0) {
     std::int64_t exp = ClaimExpiry(token.access_token);
     lifetime_seconds = exp > now / 1000 ? exp - now / 1000 : options_.default_lifetime_seconds;
+    lifetime_seconds = std::min<std::int64_t>(lifetime_seconds, kMaxLifetimeSeconds);
   }
   double lifetime_millis = static_cast<double>(lifetime_seconds) * 1000.0;
   double fraction = options_.refresh_fraction - options_.jitter_fraction * UnitRandom(*options_.random);

@@ -2,6 +2,8 @@
 
 #include "dpopfleet/oauth_token.h"
 
+#include <algorithm>
+
 #include "dpopfleet/jwt.h"
 #include "dpopfleet/oauth_json.h"
 #include "dpopfleet/url.h"
@@ -10,6 +12,9 @@ namespace dpopfleet {
 namespace {
 
 constexpr std::size_t kShortTokenLength = 16;
+
+// kMaxExpiresIn caps a reported lifetime (ten years) so expiry arithmetic cannot overflow.
+constexpr std::int64_t kMaxExpiresIn = 10LL * 365 * 24 * 3600;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -79,7 +84,7 @@ Result<TokenResponse> ParseTokenResponse(const HttpResponse& response, const Tok
                                                 " lacks access_token or token_type (RFC 6749 section 5.1)");
   }
   token.scope = fields->String("scope").value_or("");
-  token.expires_in = fields->Int("expires_in").value_or(0);
+  token.expires_in = std::clamp<std::int64_t>(fields->Int("expires_in").value_or(0), 0, kMaxExpiresIn);
 
   // token_type is case-insensitive (RFC 6749 section 5.1).
   bool proof_sent = !expected.thumbprint.empty();

@@ -55,7 +55,8 @@ struct TokenResponse {
   std::string token_type;
   std::string scope;
 
-  // expires_in is the lifetime in seconds the server reported, or 0 if it sent none.
+  // expires_in is the lifetime in seconds the server reported (negative values read as 0,
+  // values above ten years as ten years), or 0 if it sent none.
   std::int64_t expires_in = 0;
 
   // claims_json is the access token's JWT payload, decoded but not verified; empty for an
