@@ -73,7 +73,7 @@ void BM_BatchSign(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(requests.size()));
 }
-// Wall-clock rates show scaling on an idle machine; rates per process CPU second stay
+// Wall-clock rates show scaling on an idle machine. Rates per process CPU second stay
 // comparable when other work shares the cores.
 BENCHMARK(BM_BatchSign)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_BatchSign)->ArgName("threads")->Arg(1)->Arg(2)->MeasureProcessCPUTime();

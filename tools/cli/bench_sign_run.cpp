@@ -57,7 +57,7 @@ Result<long> RawRound(std::vector<EcdsaBaseline>& baselines, double seconds) {
     });
   }
   for (std::thread& thread : threads) thread.join();
-  if (failed) return Error(ErrorCode::kCryptoFailure, "the crypto library failed to sign");
+  if (failed) return Error(ErrorCode::kCryptoFailure, std::string("raw ECDSA signing failed in ") + CryptoBackendName());
   return signatures.load();
 }
 
@@ -141,8 +141,8 @@ Result<SignBenchReport> RunSignBench(const SignBenchConfig& config) {
   report.resident_bytes_per_key =
       static_cast<double>(ResidentSetBytes() - resident_before) / static_cast<double>(config.keys);
 
-  // The rotating baseline is capped at kMaxRotatingKeys keys per thread: that many already
-  // outgrow the CPU caches, and generating more would dominate short runs.
+  // The rotating baseline is capped at kMaxRotatingKeys keys per thread, because that many
+  // already outgrow the CPU caches and generating more would dominate short runs.
   report.rotating_keys = std::min(config.keys, kMaxRotatingKeys);
   Result<std::vector<EcdsaBaseline>> one_key = MakeBaselines(config.threads, 1);
   if (!one_key.ok()) return one_key.error();
