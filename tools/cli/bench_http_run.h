@@ -31,6 +31,10 @@ struct HttpBenchReport {
   std::uint64_t failed = 0;
   std::uint64_t connections = 0;
   long in_flight = 0;
+
+  // presigned_proofs counts proofs signed ahead on worker threads; the rest were signed on
+  // the loop thread when the request was built.
+  std::uint64_t presigned_proofs = 0;
   double elapsed_seconds = 0;
   std::string first_error;
 

@@ -1,8 +1,6 @@
 // dpopfleet bench http: requests/s through the transport against one URL, for side-by-side
 // runs with wrk and h2load (bench/compare_http.sh).
 
-#if __has_include("bench_command.h")
-
 #include <cstdio>
 #include <memory>
 
@@ -29,7 +27,8 @@ void Setup(CLI::App& root, int* exit_code) {
   command->add_option("--streams", config->streams,
                       "Requests in flight per connection with --h2 (like h2load -m)")
       ->capture_default_str();
-  command->add_flag("--dpop", config->dpop, "Sign a fresh ES256 DPoP proof for every request");
+  command->add_flag("--dpop", config->dpop,
+                    "Send a fresh ES256 DPoP proof with every request, signed ahead on worker threads");
   command->add_option("--ca-file", config->ca_file, "PEM file of CAs that sign the server's certificate");
 
   command->callback([config, exit_code] {
@@ -52,6 +51,10 @@ void Setup(CLI::App& root, int* exit_code) {
                 static_cast<unsigned long long>(report->failed),
                 static_cast<unsigned long long>(report->connections));
     std::printf("requests/s     %.0f\n", report->requests_per_second());
+    if (config->dpop) {
+      std::printf("proofs         %llu signed ahead on worker threads, the rest on the loop thread\n",
+                  static_cast<unsigned long long>(report->presigned_proofs));
+    }
     if (!report->first_error.empty()) {
       std::printf("first error    %s\n", report->first_error.c_str());
     }
@@ -64,8 +67,3 @@ const CommandRegistrar kRegistrar(90, Setup);
 
 }  // namespace
 }  // namespace dpopfleet::cli
-
-#else
-// NOTE: `bench http` registers itself only once tools/cli/bench_command.h (the `bench`
-// command's parent) exists; until then this file compiles to nothing.
-#endif
