@@ -149,6 +149,24 @@ MHD_Result SendReply(MHD_Connection* connection, const HttpReply& reply) {
   return result;
 }
 
+// AbortBody is the content reader of a reset reply: it ends the body with an error before
+// any byte, so libmicrohttpd closes the connection after the headers.
+ssize_t AbortBody(void*, uint64_t, char*, size_t) { return MHD_CONTENT_READER_END_WITH_ERROR; }
+
+// SendResetReply sends a status line and headers that announce a body, then closes the
+// connection. A close before any response byte would be hidden from the client: libcurl
+// silently resends a request once when a reused connection dies without a response, so the
+// client could not account for the fault. A truncated body reaches it as an error.
+MHD_Result SendResetReply(MHD_Connection* connection) {
+  constexpr uint64_t kAnnouncedBodyBytes = 64;
+  MHD_Response* response =
+      MHD_create_response_from_callback(kAnnouncedBodyBytes, 64, &AbortBody, nullptr, nullptr);
+  if (response == nullptr) return MHD_NO;
+  MHD_Result result = MHD_queue_response(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, response);
+  MHD_destroy_response(response);
+  return result;
+}
+
 }  // namespace
 
 struct HttpServer::Callbacks {
@@ -196,8 +214,7 @@ struct HttpServer::Callbacks {
     }
 
     HttpReply reply = server->options_.handler(state->exchange);
-    // Returning MHD_NO makes libmicrohttpd close the connection without a response.
-    if (reply.reset_connection) return MHD_NO;
+    if (reply.reset_connection) return SendResetReply(connection);
     return SendReply(connection, reply);
   }
 
