@@ -131,6 +131,9 @@ struct RetryPolicy {
 // TransportOptions configures a Transport.
 struct TransportOptions {
   // Connection limits; 0 means libcurl's default.
+  // NOTE: with http2, a burst of 1,000 transfers made libcurl 7.88 open every allowed
+  // connection in tests (PIPEWAIT set, one connection already up), so set
+  // max_host_connections to the handful of HTTP/2 connections wanted per server.
   long max_total_connections = 64;
   long max_host_connections = 16;
 
@@ -190,7 +193,8 @@ class Transport {
   virtual ~Transport() = default;
 
   // Submit queues a request. |callback| runs once on the loop thread with the result; it
-  // must not block. After Shutdown began, the callback runs with kCancelled.
+  // must not block. After Shutdown began, the callback runs with kCancelled on the calling
+  // thread, because the loop thread is gone.
   virtual void Submit(RequestFactory factory, RequestOptions options, Callback callback) = 0;
 
   // Submit queues a request and returns a future for its result.
