@@ -33,9 +33,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 start_timeout_seconds=20
 port_attempts=5
 
+# Debian installs nghttpx in /usr/sbin, which is not on an ordinary user's PATH.
 nghttpx=$(command -v nghttpx || true)
+if [[ -z "$nghttpx" && -x /usr/sbin/nghttpx ]]; then
+  nghttpx=/usr/sbin/nghttpx
+fi
 if [[ -z "$nghttpx" ]]; then
-  echo "h2_front_start: nghttpx was not found on PATH; install nghttp2-proxy with tools/setup.sh" >&2
+  echo "h2_front_start: nghttpx was not found on PATH or in /usr/sbin; install nghttp2-proxy with tools/setup.sh" >&2
   exit 1
 fi
 if [[ ! -x "$dpopfleet" ]]; then

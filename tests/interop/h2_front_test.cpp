@@ -9,12 +9,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dpopfleet/credential_store.h"
@@ -165,6 +167,19 @@ class H2FrontTest : public ::testing::Test {
 
   std::size_t AccessLogSize() const { return AccessLogSince(0).size(); }
 
+  // AwaitAccessLog returns the entries after the first |skip| lines once there are at least
+  // |count| of them, or whatever is there after 10 s. nghttpx writes a line when a stream
+  // closes, which may be just after the client has read the response.
+  std::vector<AccessLogLine> AwaitAccessLog(std::size_t skip, std::size_t count) const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::vector<AccessLogLine> entries = AccessLogSince(skip);
+    while (entries.size() < count && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      entries = AccessLogSince(skip);
+    }
+    return entries;
+  }
+
   std::string state_dir() const { return temp_.File("front"); }
   std::string log() const { return temp_.File("cli.log"); }
   std::string LogText() const { return ReadFile(log()); }
@@ -187,7 +202,7 @@ TEST_F(H2FrontTest, MintMatchesHttp1OnFewConnections) {
                     "--config-dir", front_config, "--ca-file", pki_.ca_file, "--out", h2_records}),
             0)
       << LogText();
-  std::vector<AccessLogLine> requests = AccessLogSince(log_start);
+  std::vector<AccessLogLine> requests = AwaitAccessLog(log_start, kAgents);
 
   // Straight to the realm over HTTP/1.1, discovering the endpoints from its issuer.
   const std::string direct_config = temp_.File("direct-config");
@@ -259,7 +274,8 @@ TEST_F(H2FrontTest, CallWhoamiThroughFront) {
 
   // The realm checked each proof's htu against https and the front's host and port.
   int whoami_requests = 0;
-  for (const AccessLogLine& request : AccessLogSince(log_start)) {
+  // call mints a token for every agent, then sends its rounds of requests.
+  for (const AccessLogLine& request : AwaitAccessLog(log_start, kCallAgents * (kRounds + 1))) {
     EXPECT_EQ(request.alpn, "h2") << request.method << " " << request.path;
     EXPECT_EQ(request.status, "200") << request.method << " " << request.path;
     if (request.path == "/realms/default/v1/whoami") ++whoami_requests;
