@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts `dpopfleet realm serve` over plain HTTP on a loopback port and nghttpx in front of it
-# as a TLS frontend offering h2 and http/1.1 through ALPN, then waits until discovery answers
+# as a TLS frontend offering h2 and http/1.1 through ALPN, then waits until discovery responds
 # through the front. h2_front_stop.sh stops both by the pids recorded here.
 #
 #   h2_front_start.sh DPOPFLEET STATE_DIR CERT KEY CA CLIENT [MAX_STREAMS]
@@ -112,8 +112,8 @@ for ((attempt = 1; attempt <= port_attempts; ++attempt)); do
     fi
     sleep 0.1
   done
-  kill -0 "$nghttpx_pid" 2>/dev/null && fail "nghttpx (pid $nghttpx_pid) answered no discovery request on port $front_port within ${start_timeout_seconds} s; see $state_dir/error.log"
-  echo "h2_front_start: nghttpx could not listen on port $front_port (attempt $attempt of $port_attempts): $(tail -n 2 "$state_dir/error.log" 2>/dev/null)" >&2
+  kill -0 "$nghttpx_pid" 2>/dev/null && fail "nghttpx (pid $nghttpx_pid) returned no discovery document on port $front_port within ${start_timeout_seconds} s; see $state_dir/error.log"
+  echo "h2_front_start: nghttpx exited, probably because port $front_port was in use (attempt $attempt of $port_attempts): $(tail -n 2 "$state_dir/error.log" 2>/dev/null)" >&2
 done
 ((started)) || fail "nghttpx did not start after $port_attempts ports; see $state_dir/error.log"
 
