@@ -7,7 +7,9 @@
 #
 # CERT and KEY are nghttpx's server certificate for 127.0.0.1 and CA is the CA that signed it.
 # CLIENT is a realm static client, ID:SECRET[:dpop]. MAX_STREAMS is the frontend's
-# SETTINGS_MAX_CONCURRENT_STREAMS (default 250).
+# SETTINGS_MAX_CONCURRENT_STREAMS (default 250, where nghttpx's own default of 100 would let
+# 4 connections carry only 400 of 500 requests in flight). H2_FRONT_NGHTTPX_FLAGS, if set,
+# holds extra nghttpx flags separated by spaces, such as --no-add-x-forwarded-proto.
 #
 # STATE_DIR receives, one value a line:
 #   realm_port, realm_issuer   the realm's own listener (http://127.0.0.1:PORT/realms/default)
@@ -53,6 +55,8 @@ for file in "$cert" "$key" "$ca"; do
   fi
 done
 
+read -r -a extra_flags <<<"${H2_FRONT_NGHTTPX_FLAGS:-}"
+
 mkdir -p "$state_dir"
 state_dir=$(cd "$state_dir" && pwd)
 
@@ -97,7 +101,7 @@ for ((attempt = 1; attempt <= port_attempts; ++attempt)); do
     "--frontend-http2-max-concurrent-streams=$max_streams" \
     "--accesslog-file=$state_dir/access.log" \
     '--accesslog-format=$remote_port $alpn $status $method $path' \
-    "--errorlog-file=$state_dir/error.log" \
+    "--errorlog-file=$state_dir/error.log" "${extra_flags[@]}" \
     "$key" "$cert" </dev/null >"$state_dir/nghttpx.out" 2>&1 &
   nghttpx_pid=$!
   echo "$nghttpx_pid" >"$state_dir/nghttpx.pid"

@@ -123,12 +123,16 @@ std::string Outcome(const MintRecord& record) {
 
 class H2FrontTest : public ::testing::Test {
  protected:
+  // nghttpx_flags are extra nghttpx flags, separated by spaces.
+  explicit H2FrontTest(std::string nghttpx_flags = "") : nghttpx_flags_(std::move(nghttpx_flags)) {}
+
   void SetUp() override {
     ASSERT_TRUE(dpopfleet::testing::MakeTestPki(temp_, &pki_)) << ReadFile(temp_.File("openssl.log"));
     secret_ = RandomSecret();
 
     // The script prints why it failed, such as a missing nghttpx, into front.log.
-    int status = RunCommand({std::string(DPOPFLEET_H2_FRONT_SCRIPTS) + "/h2_front_start.sh", DPOPFLEET_CLI,
+    int status = RunCommand({"/usr/bin/env", "H2_FRONT_NGHTTPX_FLAGS=" + nghttpx_flags_,
+                             std::string(DPOPFLEET_H2_FRONT_SCRIPTS) + "/h2_front_start.sh", DPOPFLEET_CLI,
                              state_dir(), pki_.certificate_file, pki_.private_key_file, pki_.ca_file,
                              std::string(kClientId) + ":" + secret_ + ":dpop"},
                             temp_.File("front.log"));
@@ -184,6 +188,7 @@ class H2FrontTest : public ::testing::Test {
   std::string log() const { return temp_.File("cli.log"); }
   std::string LogText() const { return ReadFile(log()); }
 
+  std::string nghttpx_flags_;
   dpopfleet::testing::TempDir temp_;
   dpopfleet::testing::TestPki pki_;
   std::string secret_;
@@ -281,6 +286,33 @@ TEST_F(H2FrontTest, CallWhoamiThroughFront) {
     if (request.path == "/realms/default/v1/whoami") ++whoami_requests;
   }
   EXPECT_EQ(whoami_requests, kCallAgents * kRounds);
+}
+
+// Without X-Forwarded-Proto the realm rebuilds the request URL with http where the client used
+// https, so it must reject every proof's htu. The passing tests therefore depend on the header.
+class H2FrontWithoutForwardedProtoTest : public H2FrontTest {
+ protected:
+  H2FrontWithoutForwardedProtoTest() : H2FrontTest("--no-add-x-forwarded-proto") {}
+};
+
+TEST_F(H2FrontWithoutForwardedProtoTest, MintRejectsEveryHtu) {
+  constexpr int kFewAgents = 5;
+  const std::string config = temp_.File("config");
+  ASSERT_NO_FATAL_FAILURE(StoreClient(config, front_issuer_ + "/token"));
+  const std::string records_path = temp_.File("records.jsonl");
+  EXPECT_EQ(RunCli({"mint", "--agents", std::to_string(kFewAgents), "--config-dir", config, "--ca-file",
+                    pki_.ca_file, "--out", records_path}),
+            1)
+      << LogText();
+
+  std::vector<MintRecord> records = ReadRecords(records_path);
+  ASSERT_EQ(records.size(), static_cast<std::size_t>(kFewAgents)) << LogText();
+  const std::string plain_url = "http://" + front_issuer_.substr(std::string("https://").size()) + "/token";
+  for (const MintRecord& record : records) {
+    EXPECT_TRUE(record.access_token.empty()) << record.line;
+    EXPECT_NE(record.line.find("proof_htu_mismatch"), std::string::npos) << record.line;
+    EXPECT_NE(record.line.find(plain_url), std::string::npos) << record.line;
+  }
 }
 
 }  // namespace
