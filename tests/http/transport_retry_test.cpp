@@ -356,5 +356,30 @@ TEST(Transport, ShutdownReportsEveryRequestOnce) {
   EXPECT_EQ(transport->counters().requests_completed, static_cast<std::uint64_t>(kRequests));
 }
 
+TEST(Transport, ConnectionsKeptBetweenBursts) {
+  auto server = TestServer::Start(ScriptedSequence({Reply(200)}));
+  ASSERT_NE(server, nullptr);
+  TransportOptions options = FastRetryOptions();
+  options.max_host_connections = 8;
+  options.max_total_connections = 8;
+  auto transport = MakeTransport(options);
+  RecordingFactory factory(server->Url());
+
+  // Bursts end with no transfer added to libcurl; the next burst must reuse the open
+  // connections instead of opening new ones.
+  for (int burst = 0; burst < 3; ++burst) {
+    std::vector<std::future<TransferResult>> futures;
+    for (int i = 0; i < 64; ++i) futures.push_back(transport->Submit(factory.factory()));
+    for (auto& future : futures) {
+      TransferResult result = AwaitResult(future);
+      ASSERT_TRUE(result.response.has_value()) << "burst " << burst;
+    }
+  }
+
+  EXPECT_EQ(server->requests(), 192);
+  EXPECT_LE(server->connections(), 8);
+  EXPECT_LE(transport->counters().connections_opened, 8u);
+}
+
 }  // namespace
 }  // namespace dpopfleet
