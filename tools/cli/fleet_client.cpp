@@ -15,6 +15,11 @@ void AddTransportOptions(CLI::App* command, ClientOptions* options) {
   command->add_option("--ca-file", options->ca_file, "PEM file of the CA that signed the server's certificate "
                                                       "(default: the system trust store)");
   command->add_flag("--http1", options->http1, "Use HTTP/1.1 only instead of negotiating HTTP/2");
+  command->add_option("--connections", options->connections,
+                      "Maximum connections per server (default 4 with HTTP/2, 16 with --http1). HTTP/2 "
+                      "multiplexes every request over these; an HTTP/1.1 server gets one request per "
+                      "connection at a time, so raise it for a distant HTTP/1.1 server")
+      ->check(CLI::Range(1, 1024));
 }
 
 void AddClientOptions(CLI::App* command, ClientOptions* options) {
@@ -37,6 +42,18 @@ std::unique_ptr<Transport> MakeTransport(const ClientOptions& options, std::size
   transport_options.ca_file = options.ca_file;
   transport_options.http2 = !options.http1;
   transport_options.max_in_flight = static_cast<long>(std::max<std::size_t>(concurrency, 1));
+
+  // libcurl 7.88 opens every allowed connection during a burst even when an HTTP/2
+  // connection could carry the streams, so with HTTP/2 the connection cap is small and each
+  // connection takes an equal share of the requests in flight.
+  long connections = options.connections > 0 ? options.connections : (transport_options.http2 ? 4 : 16);
+  transport_options.max_host_connections = connections;
+  transport_options.max_total_connections = std::max(transport_options.max_total_connections, connections);
+  if (transport_options.http2) {
+    long streams_per_connection = (transport_options.max_in_flight + connections - 1) / connections;
+    transport_options.max_concurrent_streams =
+        std::max(transport_options.max_concurrent_streams, streams_per_connection);
+  }
   auto transport = Transport::Create(std::move(transport_options));
   if (!transport.ok()) throw std::runtime_error(transport.error().ToString());
   return std::move(*transport);

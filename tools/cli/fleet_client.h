@@ -28,13 +28,16 @@ struct ClientOptions {
   bool allow_bearer = false;
   bool bearer = false;
   bool http1 = false;
+
+  // connections caps connections per server; 0 picks 4 with HTTP/2 and 16 with HTTP/1.1.
+  long connections = 0;
 };
 
 // AddClientOptions adds --config-dir, --client-id, --ca-file, --issuer, --scope,
-// --allow-bearer, --bearer and --http1 to |command|.
+// --allow-bearer, --bearer, --http1 and --connections to |command|.
 void AddClientOptions(CLI::App* command, ClientOptions* options);
 
-// AddTransportOptions adds only --ca-file and --http1, for commands without a stored client.
+// AddTransportOptions adds only --ca-file, --http1 and --connections, for commands without a stored client.
 void AddTransportOptions(CLI::App* command, ClientOptions* options);
 
 // MakeTransport creates a Transport trusting |options.ca_file| (the system store when
