@@ -76,6 +76,14 @@ Status ValidateOptions(const RealmOptions& options) {
                    "realm name '" + name + "' is invalid; use 1 to 64 of a-z, 0-9, '-' and '_'");
     }
   }
+  if (!options.public_url.empty()) {
+    auto public_origin = UrlOrigin(options.public_url);
+    if (!public_origin.ok() || *public_origin != options.public_url) {
+      return Error(ErrorCode::kInvalidUrl, "public URL '" + options.public_url +
+                                               "' is not a base URL; pass the scheme, host and port only, "
+                                               "such as https://127.0.0.1:8443");
+    }
+  }
   if (!options.tls && !IsLoopbackAddress(options.bind_address)) {
     return Error(ErrorCode::kInsecureUrl,
                  "plain HTTP is allowed only on loopback, but the bind address is '" +
@@ -181,6 +189,7 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
 
   impl->base_url = std::string(options.tls ? "https" : "http") + "://" + UrlHost(options.bind_address) + ":" +
                    std::to_string(impl->server->port());
+  if (!options.public_url.empty()) impl->base_url = options.public_url;
   std::int64_t now = options.clock->NowUnixSeconds();
   std::vector<RealmStaticClient> static_clients = options.static_clients;
   impl->core = std::make_unique<RealmCore>(std::move(options), impl->base_url, impl->outbox_dir,

@@ -62,6 +62,11 @@ struct RealmOptions {
   std::uint16_t port = 0;  // 0 picks a free port; Realm::port reports it
   bool tls = true;         // false is accepted only for a loopback bind_address
 
+  // public_url is the base URL clients use when the realm sits behind a front such as a
+  // TLS-terminating HTTP/2 proxy ("https://127.0.0.1:8443"). Issuers, endpoints in discovery
+  // and token "iss"/"aud" claims are built from it. Empty = the realm's own listener.
+  std::string public_url;
+
   std::string cert_file, key_file;  // PEM; empty = generate a CA + server cert at start
   // Temporary files and directories chosen here are removed when the Realm is destroyed.
   std::string ca_out_file;          // where the generated CA is written; empty = a temp file
@@ -131,8 +136,8 @@ class Realm {
   Realm(const Realm&) = delete;
   Realm& operator=(const Realm&) = delete;
 
-  // base_url returns "https://127.0.0.1:PORT" ("http://…" without TLS; IPv6 binds in
-  // brackets).
+  // base_url returns RealmOptions::public_url when set, else "https://127.0.0.1:PORT"
+  // ("http://…" without TLS; IPv6 binds in brackets).
   std::string base_url() const;
 
   // issuer returns base_url + "/realms/" + |realm|.

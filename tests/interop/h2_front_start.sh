@@ -72,30 +72,37 @@ fail() {
   exit 1
 }
 
-# The realm picks its own free port (--port 0) and prints "port=N" once it listens. Its
-# stdin and stdout must not be CTest's, or CTest waits for the realm to exit.
-setsid "$dpopfleet" realm serve --no-tls --bind 127.0.0.1 --port 0 --client "$client" \
-  </dev/null >"$state_dir/realm.out" 2>"$state_dir/realm.err" &
-realm_pid=$!
-echo "$realm_pid" >"$state_dir/realm.pid"
+# start_realm starts the realm on a free port of its own (--port 0) with the front's URL as its
+# public URL, so discovery and token claims name the front, and waits for its "port=N" line.
+# Its stdin and stdout must not be CTest's, or CTest waits for the realm to exit.
+start_realm() {
+  local front_port=$1
+  setsid "$dpopfleet" realm serve --no-tls --bind 127.0.0.1 --port 0 --client "$client" \
+    --public-url "https://127.0.0.1:$front_port" \
+    </dev/null >"$state_dir/realm.out" 2>"$state_dir/realm.err" &
+  realm_pid=$!
+  echo "$realm_pid" >"$state_dir/realm.pid"
 
-deadline=$((SECONDS + start_timeout_seconds))
-until grep -q '^port=' "$state_dir/realm.out"; do
-  kill -0 "$realm_pid" 2>/dev/null ||
-    fail "the realm (pid $realm_pid) exited before it listened: $(cat "$state_dir/realm.err")"
-  ((SECONDS < deadline)) || fail "the realm (pid $realm_pid) printed no port= line within ${start_timeout_seconds} s"
-  sleep 0.05
-done
-realm_port=$(sed -n 's/^port=//p' "$state_dir/realm.out")
-echo "$realm_port" >"$state_dir/realm_port"
-echo "http://127.0.0.1:$realm_port/realms/default" >"$state_dir/realm_issuer"
+  local deadline=$((SECONDS + start_timeout_seconds))
+  until grep -q '^port=' "$state_dir/realm.out"; do
+    kill -0 "$realm_pid" 2>/dev/null ||
+      fail "the realm (pid $realm_pid) exited before it listened: $(cat "$state_dir/realm.err")"
+    ((SECONDS < deadline)) || fail "the realm (pid $realm_pid) printed no port= line within ${start_timeout_seconds} s"
+    sleep 0.05
+  done
+  realm_port=$(sed -n 's/^port=//p' "$state_dir/realm.out")
+  echo "$realm_port" >"$state_dir/realm_port"
+  echo "http://127.0.0.1:$realm_port/realms/default" >"$state_dir/realm_issuer"
+}
 
-# nghttpx cannot report a port it picked, so the script picks one and retries on a clash.
+# nghttpx cannot report a port it picked, so the script picks one and retries on a clash,
+# restarting the realm too because its public URL names the port.
 # By default nghttpx 1.52 keeps the client's :authority as the backend's Host and appends
 # X-Forwarded-Proto: https, which is what the realm needs to rebuild each proof's htu.
 started=0
 for ((attempt = 1; attempt <= port_attempts; ++attempt)); do
   front_port=$((20000 + RANDOM % 40000))
+  start_realm "$front_port"
   setsid "$nghttpx" --conf=/dev/null --no-ocsp --workers=1 \
     "--frontend=127.0.0.1,$front_port" "--backend=127.0.0.1,$realm_port;;proto=http/1.1" \
     "--frontend-http2-max-concurrent-streams=$max_streams" \
@@ -118,6 +125,7 @@ for ((attempt = 1; attempt <= port_attempts; ++attempt)); do
   done
   kill -0 "$nghttpx_pid" 2>/dev/null && fail "nghttpx (pid $nghttpx_pid) returned no discovery document on port $front_port within ${start_timeout_seconds} s; see $state_dir/error.log"
   echo "h2_front_start: nghttpx exited, probably because port $front_port was in use (attempt $attempt of $port_attempts): $(tail -n 2 "$state_dir/error.log" 2>/dev/null)" >&2
+  "$here/h2_front_stop.sh" "$state_dir" >/dev/null
 done
 ((started)) || fail "nghttpx did not start after $port_attempts ports; see $state_dir/error.log"
 

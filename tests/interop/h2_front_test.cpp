@@ -197,24 +197,25 @@ class H2FrontTest : public ::testing::Test {
 };
 
 TEST_F(H2FrontTest, MintMatchesHttp1OnFewConnections) {
-  // NOTE: the client goes through the front with its token endpoint stored and no --issuer,
-  // because the realm's discovery document names its own listener (DiscoveryNamesFrontIssuer).
+  // Through the front, discovering the endpoints from the front's issuer.
   const std::string front_config = temp_.File("front-config");
   ASSERT_NO_FATAL_FAILURE(StoreClient(front_config, front_issuer_ + "/token"));
   const std::string h2_records = temp_.File("h2.jsonl");
   const std::size_t log_start = AccessLogSize();
   ASSERT_EQ(RunCli({"mint", "--agents", std::to_string(kAgents), "--concurrency", std::to_string(kConcurrency),
-                    "--config-dir", front_config, "--ca-file", pki_.ca_file, "--out", h2_records}),
+                    "--config-dir", front_config, "--issuer", front_issuer_, "--ca-file", pki_.ca_file,
+                    "--out", h2_records}),
             0)
       << LogText();
   std::vector<AccessLogLine> requests = AwaitAccessLog(log_start, kAgents);
 
-  // Straight to the realm over HTTP/1.1, discovering the endpoints from its issuer.
+  // Straight to the realm over HTTP/1.1. Its discovery names the front (its public URL), so
+  // this client posts to the stored token endpoint without discovery.
   const std::string direct_config = temp_.File("direct-config");
   ASSERT_NO_FATAL_FAILURE(StoreClient(direct_config, realm_issuer_ + "/token"));
   const std::string http1_records = temp_.File("http1.jsonl");
   ASSERT_EQ(RunCli({"mint", "--agents", std::to_string(kAgents), "--concurrency", std::to_string(kConcurrency),
-                    "--config-dir", direct_config, "--issuer", realm_issuer_, "--http1", "--out", http1_records}),
+                    "--config-dir", direct_config, "--http1", "--out", http1_records}),
             0)
       << LogText();
 

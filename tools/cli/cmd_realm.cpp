@@ -54,6 +54,9 @@ void Setup(CLI::App& root, int* exit_code) {
   auto realms = std::make_shared<std::vector<std::string>>();
   auto no_tls = std::make_shared<bool>(false);
 
+  serve->add_option("--public-url", options->public_url,
+                    "Base URL clients use when a front such as nghttpx terminates TLS or HTTP/2, "
+                    "for example https://127.0.0.1:8443; issuers and token claims are built from it");
   serve->add_option("--bind", options->bind_address, "Address to listen on (IPv4 or IPv6 literal)")
       ->capture_default_str();
   serve->add_option("--port", options->port, "TCP port; 0 picks a free port and prints it")->capture_default_str();
