@@ -55,6 +55,9 @@ std::vector<CallResult> CallAsAgents(Transport& transport, std::span<const Agent
   run.concurrency = config.concurrency;
   run.request_options = config.request_options;
   run.request_options.nonce_scope = NonceScope::kResourceServer;
+  // Naming the target lets the first attempt carry the cached nonce and clock offset
+  // without the transport calling the factory, and so signing, twice.
+  if (run.request_options.url_hint.empty()) run.request_options.url_hint = config.url;
   run.progress = config.progress;
 
   // As in MintTokens: with no nonce cached for the resource, one call goes first so that a

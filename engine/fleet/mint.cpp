@@ -31,6 +31,9 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
   run.chunk_size = std::max<std::size_t>(config.concurrency, 64);
   run.request_options = config.request_options;
   run.request_options.nonce_scope = NonceScope::kAuthorizationServer;
+  // Naming the target lets the first attempt carry the cached nonce and clock offset
+  // without the transport calling the factory, and so signing, twice.
+  if (run.request_options.url_hint.empty()) run.request_options.url_hint = config.token_endpoint;
   run.progress = config.progress;
 
   // Without a cached nonce, one request goes first: a server that requires nonces then

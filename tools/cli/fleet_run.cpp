@@ -25,7 +25,6 @@ MintedFleet MintFleet(Transport& transport, const ResolvedClient& client, const 
   config.allow_bearer = options.allow_bearer;
   config.dpop = !options.bearer;
   config.concurrency = concurrency;
-  config.request_options.url_hint = config.token_endpoint;
   ProgressLine progress("minting");
   config.progress = progress.callback();
 
@@ -53,7 +52,6 @@ std::vector<CallResult> CallFleet(Transport& transport, const MintedFleet& fleet
 
   ProgressLine progress("calling");
   config.progress = progress.callback();
-  config.request_options.url_hint = config.url;
   auto started = std::chrono::steady_clock::now();
   std::vector<CallResult> results = CallAsAgents(transport, agents, config);
   progress.Finish();
