@@ -18,6 +18,7 @@ void RunBounded(Transport& transport, const BoundedRun& run) {
   std::condition_variable finished_changed;
   std::size_t submitted = 0;
   std::size_t finished = 0;
+  std::size_t leads_released = 0;
   std::size_t concurrency = std::max<std::size_t>(run.concurrency, 1);
   auto last_progress = std::chrono::steady_clock::now();
 
@@ -35,11 +36,12 @@ void RunBounded(Transport& transport, const BoundedRun& run) {
     std::size_t chunk_end = chunk_begin < lead ? lead : std::min(run.count, chunk_begin + chunk_size);
 
     // Wait until the gate has room before preparing, so prepared work does not age in a
-    // queue. After the lead requests, wait until they have all finished.
+    // queue. After the lead requests, wait until each has ended its first attempt: what it
+    // learnt is cached by then, and its retries and backoff must not hold back the rest.
     {
       std::unique_lock lock(mutex);
       finished_changed.wait(lock, [&] {
-        return submitted - finished < concurrency && (chunk_begin != lead || finished == lead);
+        return submitted - finished < concurrency && (chunk_begin != lead || leads_released == lead);
       });
     }
     if (run.prepare_chunk) run.prepare_chunk(chunk_begin, chunk_end);
@@ -54,14 +56,25 @@ void RunBounded(Transport& transport, const BoundedRun& run) {
       }
       report_progress(done);
 
+      // Both callbacks notify under the lock, which keeps |finished_changed| alive:
+      // RunBounded cannot return before the last of them releases the mutex.
+      auto release_lead = [&] {
+        std::lock_guard lock(mutex);
+        ++leads_released;
+        finished_changed.notify_all();
+      };
+      RequestOptions options = run.request_options;
+      if (i < lead) options.on_first_attempt = release_lead;
+
       auto started = std::chrono::steady_clock::now();
-      transport.Submit(run.make_factory(i), run.request_options, [&, i, started](TransferResult result) {
+      transport.Submit(run.make_factory(i), std::move(options), [&, i, started](TransferResult result) {
         auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        // A lead that ended before sending anything never ran on_first_attempt.
+        bool never_attempted = result.attempts.empty();
         run.on_done(i, std::move(result), latency);
-        // Notifying under the lock keeps |finished_changed| alive: RunBounded cannot return
-        // before this callback releases the mutex.
         std::lock_guard lock(mutex);
         ++finished;
+        if (i < lead && never_attempted) ++leads_released;
         finished_changed.notify_all();
       });
     }

@@ -22,8 +22,9 @@ struct BoundedRun {
   std::size_t chunk_size = 256;
   std::function<void(std::size_t begin, std::size_t end)> prepare_chunk;
 
-  // lead_requests go first as a chunk of their own, and the rest start only after they have
-  // finished, so what they learn (such as a server's DPoP nonce) serves every later request.
+  // lead_requests go first as a chunk of their own. The rest start once each lead has ended
+  // its first attempt, so what that attempt learnt (such as a server's DPoP nonce) serves
+  // every later request, and the lead's own retries do not delay them.
   std::size_t lead_requests = 0;
 
   // make_factory builds request |i|'s factory; it runs on the calling thread.

@@ -151,6 +151,9 @@ void CurlTransport::FinishAttempt(PendingRequest* raw, CURLcode code) {
   record.reason = decision.reason;
   record.wait_before = request->next_wait;
   request->result.attempts.push_back(std::move(record));
+  if (request->result.attempts.size() == 1 && request->options.on_first_attempt) {
+    request->options.on_first_attempt();
+  }
 
   if (decision.retry) {
     switch (decision.kind) {

@@ -113,6 +113,12 @@ struct RequestOptions {
   // transport learns the origin from the first HttpRequest and, if a nonce or offset is
   // cached for it, calls the factory once more so that the attempt sent carries them.
   std::string url_hint;
+
+  // on_first_attempt, when set, runs once on the loop thread as soon as the first attempt
+  // has ended (response, nonce and clock offset already cached), before any retry waits.
+  // It must not block. A request that ends before its first attempt is sent (a factory
+  // error, a refused URL, shutdown) does not call it.
+  std::function<void()> on_first_attempt;
 };
 
 // RetryPolicy is the single place that decides whether and when to retry.
