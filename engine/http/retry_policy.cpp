@@ -73,7 +73,8 @@ RetryDecision DecideWithoutLimits(const RetryPolicy& policy, const AttemptOutcom
       decision.stop_error =
           Error(outcome.error, detail + " (gave up after " +
                                    std::to_string(state->connection_retries) +
-                                   " connection retries, RetryPolicy.max_connection_retries)");
+                                   " connection retries, the limit set by "
+                                   "RetryPolicy.max_connection_retries)");
       return decision;
     }
     milliseconds wait = BackoffDelay(policy, state->connection_retries, random);
@@ -130,10 +131,11 @@ RetryDecision DecideRetry(const RetryPolicy& policy, const AttemptOutcome& outco
 
   std::string limit;
   if (state->attempts >= max_attempts) {
-    limit = "reached RequestOptions.max_attempts (" + std::to_string(max_attempts) + ")";
+    limit = "reached the limit of " + std::to_string(max_attempts) +
+            " attempts per request (RequestOptions.max_attempts)";
   } else if (now_unix_millis + decision.wait.count() > deadline_unix_millis) {
     limit = "waiting " + FormatSeconds(decision.wait) +
-            " would pass RequestOptions.deadline (" +
+            " would pass the request deadline (RequestOptions.deadline, " +
             FormatSeconds(milliseconds(std::max<std::int64_t>(
                 0, deadline_unix_millis - now_unix_millis))) +
             " left)";
@@ -143,7 +145,8 @@ RetryDecision DecideRetry(const RetryPolicy& policy, const AttemptOutcome& outco
   RetryDecision stop = Final(decision.reason);
   ErrorCode code = outcome.status == 0 ? outcome.error : ErrorCode::kRetriesExhausted;
   stop.stop_error = Error(code, "gave up after " + decision.reason + ": " + limit +
-                                    "; raise the limit if the server needs longer");
+                                    "; try again later, or raise the limit in the "
+                                    "library's options if the server needs longer");
   return stop;
 }
 

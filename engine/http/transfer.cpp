@@ -90,8 +90,9 @@ Status CheckUrlAllowed(const std::string& url, bool allow_insecure_http) {
     if (allow_insecure_http || IsLoopbackUrl(url)) return {};
     return Error(ErrorCode::kInsecureUrl,
                  "refusing plain HTTP to " + url +
-                     ": DPoP proofs and tokens would travel unencrypted; use https://, or set "
-                     "TransportOptions.allow_insecure_http for a trusted test network");
+                     ": DPoP proofs and tokens would travel unencrypted; use an https:// URL "
+                     "(programs using the library on a trusted test network may set "
+                     "TransportOptions.allow_insecure_http instead)");
   }
   return Error(ErrorCode::kInvalidUrl,
                "URL '" + url + "' has an unsupported scheme; use an https:// URL");
@@ -164,11 +165,18 @@ std::pair<ErrorCode, std::string> TransportFailure(CURLcode code, const PendingR
     case CURLE_PARTIAL_FILE:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
+      // A TLS server closes a connection that starts with a plain HTTP request, which
+      // looks like any other reset from here.
+      if (StartsWithNoCase(url, "http://")) {
+        return {ErrorCode::kConnectFailed, "connection reset by " + url + ": " + message +
+                                               "; if the server expects TLS, use an https:// URL"};
+      }
       return {ErrorCode::kConnectFailed, "connection reset by " + url + ": " + message};
     case CURLE_OPERATION_TIMEDOUT:
       return {ErrorCode::kTimedOut, "request to " + url + " timed out: " + message +
-                                        "; raise TransportOptions.attempt_timeout if the "
-                                        "server is slow"};
+                                        "; try again later, or raise the per-attempt timeout "
+                                        "(TransportOptions.attempt_timeout) if the server is "
+                                        "slow"};
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
@@ -176,7 +184,9 @@ std::pair<ErrorCode, std::string> TransportFailure(CURLcode code, const PendingR
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
       return {ErrorCode::kTlsFailure,
               "TLS with " + url + " failed: " + message +
-                  "; check TransportOptions.ca_file and pinned_public_key"};
+                  "; check the CA file that signs the server's certificate (--ca-file, "
+                  "TransportOptions.ca_file) and any pinned public key "
+                  "(TransportOptions.pinned_public_key)"};
     case CURLE_WRITE_ERROR:
       if (request.body_too_large) {
         return {ErrorCode::kProtocolError, "response from " + url + " is larger than " +

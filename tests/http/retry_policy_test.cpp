@@ -258,6 +258,19 @@ TEST(DecideRetry, DeadlineStopsLongWait) {
   EXPECT_NE(decision.stop_error->message().find("deadline"), std::string::npos);
 }
 
+TEST(DecideRetry, AttemptCapMessageStatesLimit) {
+  RetryState state;
+  FixedRandom random(0x00);
+
+  EXPECT_TRUE(Decide(Response(503), &state, random, /*max_attempts=*/2).retry);
+  RetryDecision last = Decide(Response(503), &state, random, /*max_attempts=*/2);
+
+  ASSERT_TRUE(last.stop_error.has_value());
+  const std::string& message = last.stop_error->message();
+  EXPECT_NE(message.find("limit of 2 attempts per request"), std::string::npos) << message;
+  EXPECT_NE(message.find("try again later"), std::string::npos) << message;
+}
+
 TEST(DecideRetry, InjectedClockDrivesDeadline) {
   FakeClock clock;
   FixedRandom random(0xff);

@@ -286,5 +286,28 @@ TEST_F(TransportTls, MatchingPinnedKeySucceeds) {
   ASSERT_TRUE(result.response.has_value()) << result.error->ToString();
 }
 
+// Library messages reach CLI users too, so the fix names the flag as well as the field.
+TEST_F(TransportTls, UnknownCaNamesCaFileFlag) {
+  TransferResult result = Get(FastRetryOptions());
+
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_NE(result.error->message().find("--ca-file"), std::string::npos) << result.error->message();
+  EXPECT_NE(result.error->message().find("TransportOptions.ca_file"), std::string::npos)
+      << result.error->message();
+}
+
+TEST_F(TransportTls, PlainHttpToTlsServerSuggestsHttps) {
+  std::string url = server_->Url("/secure");
+  ASSERT_EQ(url.rfind("https://", 0), 0u) << url;
+  url.replace(0, 8, "http://");
+
+  TransferResult result = FetchOnce(url, FastRetryOptions()).result;
+
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_EQ(result.error->code(), ErrorCode::kConnectFailed);
+  EXPECT_NE(result.error->message().find("expects TLS, use an https:// URL"), std::string::npos)
+      << result.error->message();
+}
+
 }  // namespace
 }  // namespace dpopfleet
