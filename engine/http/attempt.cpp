@@ -68,6 +68,8 @@ void CurlTransport::StartAttempt(RequestPtr request) {
   request->request = std::move(*built);
   request->response = HttpResponse();
   request->body_too_large = false;
+  request->sends = 0;
+  request->resend_stopped = false;
   request->error_buffer[0] = '\0';
   request->easy = pool_.Acquire();
   if (!request->easy) {

@@ -62,6 +62,21 @@ size_t CollectHeader(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// StopSilentResend is libcurl's CURLOPT_PREREQFUNCTION, called each time a request is about
+// to be sent. NOTE: when a reused connection dies before any response byte, libcurl 7.88
+// sends the request again on a fresh connection with the same headers, without telling the
+// caller (tests/http/transport_resend_test.cpp shows it). The same DPoP proof (same jti)
+// would then reach a server that may already have recorded it and so rejects the resend as
+// a replay, and the first send would be missing from the attempt records. Aborting the
+// second send hands the failure to the retry policy, which builds the next attempt with a
+// fresh proof. The fresh connection libcurl opened for the resend is closed unused.
+int StopSilentResend(void* user, char*, char*, int, int) {
+  auto* request = static_cast<PendingRequest*>(user);
+  if (request->sends++ == 0) return CURL_PREREQFUNC_OK;
+  request->resend_stopped = true;
+  return CURL_PREREQFUNC_ABORT;
+}
+
 // SetMethodAndBody maps the request's method and body onto libcurl's options.
 bool SetMethodAndBody(CURL* easy, const HttpRequest& request) {
   bool ok = true;
@@ -148,6 +163,8 @@ ErrorCode ConfigureEasy(const TransportOptions& options, long timeout_ms, Pendin
   ok &= curl_easy_setopt(easy, CURLOPT_HEADERDATA, request) == CURLE_OK;
   ok &= curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, request->error_buffer) == CURLE_OK;
   ok &= curl_easy_setopt(easy, CURLOPT_PRIVATE, request) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, StopSilentResend) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_PREREQDATA, request) == CURLE_OK;
   return ok ? ErrorCode::kOk : ErrorCode::kInternal;
 }
 
@@ -191,6 +208,14 @@ std::pair<ErrorCode, std::string> TransportFailure(CURLcode code, const PendingR
       if (request.body_too_large) {
         return {ErrorCode::kProtocolError, "response from " + url + " is larger than " +
                                                std::to_string(kMaxResponseBytes) + " bytes"};
+      }
+      break;
+    case CURLE_ABORTED_BY_CALLBACK:
+      if (request.resend_stopped) {
+        return {ErrorCode::kConnectFailed,
+                "connection died before any response byte from " + url +
+                    "; libcurl's resend of the same DPoP proof was stopped, so the next "
+                    "attempt carries a fresh one"};
       }
       break;
     case CURLE_URL_MALFORMAT:

@@ -43,6 +43,11 @@ struct PendingRequest {
   HttpRequest request;
   HttpResponse response;
   bool body_too_large = false;
+
+  // sends counts how often libcurl was about to send this attempt. resend_stopped is set
+  // when a second send was aborted (see StopSilentResend in transfer.cpp).
+  int sends = 0;
+  bool resend_stopped = false;
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
 
