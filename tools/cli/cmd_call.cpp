@@ -7,6 +7,7 @@
 #include "dpopfleet/token_cache.h"
 #include "fleet_output.h"
 #include "fleet_run.h"
+#include "interrupt.h"
 
 namespace dpopfleet::cli {
 namespace {
@@ -52,6 +53,9 @@ int Run(const CallFlags& flags) {
   auto client = ResolveClient(*transport, flags.client);
   if (!client.ok()) return ReportError(client.error());
 
+  // The first SIGINT or SIGTERM cancels every transfer and ends the run after the current
+  // step, with the summaries of what was done.
+  InterruptWatcher interrupt([&transport](int) { transport->Shutdown(); });
   MintedFleet fleet = MintFleet(*transport, *client, flags.client, flags.agents, flags.concurrency);
   TokenCache cache;
   for (std::size_t i = 0; i < fleet.results.size(); ++i) {
@@ -68,10 +72,11 @@ int Run(const CallFlags& flags) {
   std::size_t succeeded = 0;
   std::size_t total = 0;
   std::map<long, std::size_t> statuses;
-  for (std::size_t round = 0; round < flags.repeat; ++round) {
+  for (std::size_t round = 0; round < flags.repeat && !interrupt.interrupted(); ++round) {
     if (round > 0) RefreshDueTokens(*transport, *client, flags.client, cache, fleet);
     FleetSummary summary;
     std::vector<CallResult> results = CallFleet(*transport, fleet, config, &summary);
+    if (interrupt.interrupted()) MarkCancelled(results, interrupt.Reason());
     succeeded += summary.succeeded;
     total += summary.agents;
     for (const CallResult& result : results) ++statuses[result.response ? result.response->status : 0];
@@ -89,6 +94,10 @@ int Run(const CallFlags& flags) {
               " " + std::to_string(count);
   }
   std::fprintf(stderr, "statuses    %s\n", counts.c_str());
+  if (interrupt.interrupted()) {
+    std::fprintf(stderr, "run         %s\n", interrupt.Reason().c_str());
+    return interrupt.ExitCode();
+  }
   return ExitCodeFor(succeeded, total);
 }
 

@@ -13,6 +13,7 @@
 #include "dpopfleet/url.h"
 #include "fleet_output.h"
 #include "fleet_run.h"
+#include "interrupt.h"
 
 namespace dpopfleet::cli {
 namespace {
@@ -99,6 +100,9 @@ int Run(const DemoFlags& flags) {
   auto client = ResolveClient(*transport, options);
   if (!client.ok()) return ReportError(client.error());
 
+  // The first SIGINT or SIGTERM cancels every transfer; both steps then finish at once with
+  // each agent reported as cancelled.
+  InterruptWatcher interrupt([&transport](int) { transport->Shutdown(); });
   MintedFleet fleet = MintFleet(*transport, *client, options, flags.agents, flags.concurrency);
   std::printf("keys       %zu P-256 keys generated in %.2f s\n", fleet.keys.size(), fleet.keygen_seconds);
   std::printf("%s", FormatSummary(fleet.summary, "mint").c_str());
@@ -110,6 +114,10 @@ int Run(const DemoFlags& flags) {
   std::vector<CallResult> calls = CallFleet(*transport, fleet, call, &call_summary);
   for (std::size_t i = 0; i < calls.size(); ++i) CheckWhoami(calls[i], client->stored.client_id, fleet.keys.key(i).thumbprint());
   transport->Shutdown();
+  if (interrupt.interrupted()) {
+    MarkCancelled(fleet.results, interrupt.Reason());
+    MarkCancelled(calls, interrupt.Reason());
+  }
   call_summary = Summarize(calls, std::chrono::duration<double>(call_summary.wall_seconds));
   std::printf("%s", FormatSummary(call_summary, "call " + call.url).c_str());
   std::printf("verified   %zu/%zu whoami answers name %s and the calling agent's own key thumbprint\n",
@@ -125,6 +133,7 @@ int Run(const DemoFlags& flags) {
   PrintFirstErrors(FailedOutcomes(calls), 5);
   std::printf("realm      %s\n", (*realm)->counters().ToString().c_str());
   (*realm)->Stop();
+  if (interrupt.interrupted()) return interrupt.ExitCode();
   return ExitCodeFor(call_summary.succeeded, flags.agents);
 }
 

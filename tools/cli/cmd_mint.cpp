@@ -5,11 +5,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "command.h"
 #include "dpopfleet/jwk.h"
 #include "fleet_output.h"
 #include "fleet_run.h"
+#include "interrupt.h"
 
 namespace dpopfleet::cli {
 namespace {
@@ -44,21 +46,27 @@ int Run(const MintFlags& flags) {
   auto client = ResolveClient(*transport, flags.client);
   if (!client.ok()) return ReportError(client.error());
 
-  std::FILE* out = flags.out.empty() ? nullptr : OpenPrivateFile(flags.out);
+  // The first SIGINT or SIGTERM cancels every transfer; the fleet then ends with a record
+  // per agent, written below like those of a complete run.
+  std::optional<PrivateOutputFile> out;
+  if (!flags.out.empty()) out.emplace(flags.out);
+  InterruptWatcher interrupt([&transport](int) { transport->Shutdown(); });
   MintedFleet fleet = MintFleet(*transport, *client, flags.client, flags.agents, flags.concurrency);
   transport->Shutdown();
+  if (interrupt.interrupted()) MarkCancelled(fleet.results, interrupt.Reason());
 
   // Records go to --out with their tokens, or to stdout without them.
   for (const MintResult& result : fleet.results) {
-    std::string record = MintRecordJson(result, out != nullptr);
-    std::fprintf(out != nullptr ? out : stdout, "%s\n", record.c_str());
+    std::string record = MintRecordJson(result, out.has_value());
+    std::fprintf(out ? out->file() : stdout, "%s\n", record.c_str());
   }
-  if (out != nullptr) std::fclose(out);
+  if (out) out->Commit();
   if (!flags.export_keys.empty()) ExportKeys(flags.export_keys, fleet.keys);
 
   std::fprintf(stderr, "keys        %zu generated in %.2f s\n", fleet.keys.size(), fleet.keygen_seconds);
   std::fprintf(stderr, "%s", FormatSummary(fleet.summary, "mint " + client->metadata.token_endpoint).c_str());
   PrintFirstErrors(FailedOutcomes(fleet.results), 5);
+  if (interrupt.interrupted()) return interrupt.ExitCode();
   return ExitCodeFor(fleet.summary.succeeded, fleet.summary.agents);
 }
 

@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 
 #include "command.h"
 #include "dpopfleet/json_writer.h"
@@ -97,6 +100,39 @@ std::FILE* OpenPrivateFile(const std::string& path) {
     throw UsageError("cannot open " + path + " for writing");
   }
   return file;
+}
+
+PrivateOutputFile::PrivateOutputFile(std::string path) : path_(std::move(path)), temp_path_(path_ + ".XXXXXX") {
+  // mkstemp creates the file with mode 0600 and O_EXCL, in the directory of |path|.
+  int fd = mkostemp(temp_path_.data(), O_CLOEXEC);
+  if (fd < 0) {
+    throw UsageError("cannot create a temporary file next to " + path_ + ": " + std::strerror(errno) +
+                     "; pass a path in a writable directory");
+  }
+  file_ = fdopen(fd, "w");
+  if (file_ == nullptr) {
+    close(fd);
+    unlink(temp_path_.c_str());
+    throw UsageError("cannot open " + temp_path_ + " for writing");
+  }
+}
+
+PrivateOutputFile::~PrivateOutputFile() {
+  if (file_ == nullptr) return;
+  std::fclose(file_);
+  unlink(temp_path_.c_str());
+}
+
+void PrivateOutputFile::Commit() {
+  std::FILE* file = file_;
+  file_ = nullptr;
+  bool written = std::fflush(file) == 0 && fsync(fileno(file)) == 0;
+  written = std::fclose(file) == 0 && written;
+  if (!written || rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    std::string reason = std::strerror(errno);
+    unlink(temp_path_.c_str());
+    throw std::runtime_error("cannot write " + path_ + ": " + reason + "; check the free space and the directory");
+  }
 }
 
 int ExitCodeFor(std::size_t succeeded, std::size_t total) {

@@ -44,6 +44,31 @@ std::string MintRecordJson(const MintResult& result, bool include_token);
 // private keys). It throws UsageError naming the path when it cannot.
 std::FILE* OpenPrivateFile(const std::string& path);
 
+// PrivateOutputFile writes a 0600 file through a temporary file in the same directory,
+// renamed over |path| only by Commit, so an existing file survives until the new one is
+// complete. Destruction without Commit removes the temporary file. Not thread-safe.
+class PrivateOutputFile {
+ public:
+  // PrivateOutputFile creates the temporary file. It throws UsageError naming |path| when
+  // its directory is not writable.
+  explicit PrivateOutputFile(std::string path);
+  ~PrivateOutputFile();
+
+  PrivateOutputFile(const PrivateOutputFile&) = delete;
+  PrivateOutputFile& operator=(const PrivateOutputFile&) = delete;
+
+  std::FILE* file() const { return file_; }
+
+  // Commit flushes, closes and renames the temporary file to the final path. It throws
+  // std::runtime_error naming the path when writing or renaming fails.
+  void Commit();
+
+ private:
+  std::string path_;
+  std::string temp_path_;
+  std::FILE* file_ = nullptr;
+};
+
 // ExitCodeFor returns kExitOk when every one of |total| agents succeeded, kExitFailure when
 // none did, and kExitPartialFailure otherwise.
 int ExitCodeFor(std::size_t succeeded, std::size_t total);

@@ -3,6 +3,7 @@
 #ifndef DPOPFLEET_TOOLS_CLI_FLEET_RUN_H_
 #define DPOPFLEET_TOOLS_CLI_FLEET_RUN_H_
 
+#include <string>
 #include <vector>
 
 #include "dpopfleet/fleet.h"
@@ -38,6 +39,17 @@ std::vector<const AgentOutcome*> FailedOutcomes(const std::vector<Result>& resul
     if (result.error) failed.push_back(&result);
   }
   return failed;
+}
+
+// MarkCancelled gives every agent of |results| that the transport cancelled the error
+// |reason| (such as "cancelled by SIGINT"), so its record says why it has no result.
+template <typename Result>
+void MarkCancelled(std::vector<Result>& results, const std::string& reason) {
+  for (Result& result : results) {
+    if (result.error && result.error->code() == ErrorCode::kCancelled) {
+      result.error = Error(ErrorCode::kCancelled, reason);
+    }
+  }
 }
 
 }  // namespace dpopfleet::cli

@@ -20,7 +20,9 @@ std::vector<std::pair<int, CommandSetup>>& Registry() {
 
 constexpr const char* kExitCodeHelp =
     "Exit codes: 0 all succeeded, 1 failure (nothing succeeded), 2 usage error (bad flag, "
-    "value or file), 3 partial failure (some agents failed).";
+    "value or file), 3 partial failure (some agents failed), 130 or 143 interrupted by SIGINT or "
+    "SIGTERM (mint, call and demo still write a record for every agent; a second signal ends "
+    "the process at once).";
 
 }  // namespace
 
