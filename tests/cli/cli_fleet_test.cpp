@@ -205,7 +205,7 @@ TEST_F(CliRealmTest, RejectsReadableCredentials) {
   ASSERT_EQ(chmod((client_dir + "/client.json").c_str(), 0644), 0);
 
   CommandOutput token = Run("token" + common_);
-  EXPECT_EQ(token.exit_code, 1);
+  EXPECT_EQ(token.exit_code, 2);
   EXPECT_NE(token.err.find("chmod 600 " + client_dir + "/client.json"), std::string::npos) << token.err;
 }
 
@@ -214,8 +214,48 @@ TEST_F(CliRealmTest, UsageErrors) {
   EXPECT_EQ(Run("mint" + common_).exit_code, 2);
   EXPECT_EQ(Run("token --ca-file /nonexistent/ca.pem").exit_code, 2);
   CommandOutput missing = Run("token" + common_);
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("dpopfleet register"), std::string::npos) << missing.err;
+}
+
+// Every problem the user fixes in a flag, a value or a file exits with 2 before any token
+// is minted, and the message names the value.
+TEST_F(CliRealmTest, UsageProblemsExitTwoBeforeMinting) {
+  for (const char* agents : {"-1", "18446744073709551615", "1000001"}) {
+    CommandOutput mint = Run(std::string("mint --agents ") + agents + common_);
+    EXPECT_EQ(mint.exit_code, 2) << agents << ": " << mint.err;
+    EXPECT_NE(mint.err.find("--agents"), std::string::npos) << mint.err;
+  }
+  EXPECT_EQ(Run("mint --agents 1 --concurrency -5" + common_).exit_code, 2);
+  EXPECT_EQ(Run("call --url https://127.0.0.1/ --repeat 0" + common_).exit_code, 2);
+  EXPECT_EQ(Run("demo --agents 99999999999").exit_code, 2);
+
+  for (const char* url : {"ftp://x", "notaurl"}) {
+    CommandOutput discover = Run(std::string("discover ") + url);
+    EXPECT_EQ(discover.exit_code, 2) << url << ": " << discover.err;
+    EXPECT_NE(discover.err.find(url), std::string::npos) << discover.err;
+    EXPECT_EQ(Run(std::string("call --url ") + url + common_).exit_code, 2) << url;
+    EXPECT_EQ(Run(std::string("mint --agents 1 --issuer ") + url + common_).exit_code, 2) << url;
+  }
+
+  CommandOutput registered = RegisterInteractively("usage@test.invalid");
+  ASSERT_EQ(registered.exit_code, 0) << registered.out << registered.err;
+  CommandOutput unknown = Run("mint --agents 1 --client-id nope" + common_);
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+  EXPECT_NE(unknown.err.find("nope"), std::string::npos) << unknown.err;
+
+  // An export directory others can enter is refused with the fix before any token exists.
+  std::string open_dir = dir_ + "/open-keys";
+  ASSERT_EQ(mkdir(open_dir.c_str(), 0755), 0);
+  ASSERT_EQ(chmod(open_dir.c_str(), 0755), 0);
+  auto issued_before = realm_->counters().tokens_issued;
+  CommandOutput exposed = Run("mint --agents 2 --export-keys " + open_dir + common_);
+  EXPECT_EQ(exposed.exit_code, 2) << exposed.err;
+  EXPECT_NE(exposed.err.find("chmod 700 " + open_dir), std::string::npos) << exposed.err;
+  CommandOutput unwritable = Run("mint --agents 2 --export-keys /proc/nope" + common_);
+  EXPECT_EQ(unwritable.exit_code, 2) << unwritable.err;
+  EXPECT_NE(unwritable.err.find("/proc/nope"), std::string::npos) << unwritable.err;
+  EXPECT_EQ(realm_->counters().tokens_issued, issued_before);
 }
 
 }  // namespace

@@ -104,12 +104,15 @@ int Run(const CallFlags& flags) {
 void Setup(CLI::App& root, int* exit_code) {
   auto* command = root.add_subcommand("call", "Make DPoP-bound API requests as N agents with fresh proofs");
   auto flags = std::make_shared<CallFlags>();
-  command->add_option("--url", flags->url, "URL of the protected resource")->required();
+  command->add_option("--url", flags->url, "URL of the protected resource")->required()->check(HttpUrl());
   command->add_option("--method", flags->method, "HTTP method (default GET)");
   command->add_option("--data", flags->data, "Request body, sent as application/json");
-  command->add_option("--agents", flags->agents, "Number of agents (default 1)");
-  command->add_option("--repeat", flags->repeat, "Requests per agent, in rounds (default 1)");
-  command->add_option("--concurrency", flags->concurrency, "Maximum requests in flight (default 256)");
+  command->add_option("--agents", flags->agents, "Number of agents (1 to 1000000, default 1)")
+      ->check(CLI::Range(std::size_t{1}, kMaxAgents));
+  command->add_option("--repeat", flags->repeat, "Requests per agent, in rounds (1 to 100000, default 1)")
+      ->check(CLI::Range(std::size_t{1}, kMaxRepeat));
+  command->add_option("--concurrency", flags->concurrency, "Maximum requests in flight (1 to 100000, default 256)")
+      ->check(CLI::Range(std::size_t{1}, kMaxConcurrency));
   AddClientOptions(command, &flags->client);
 
   command->callback([=] { RunGuarded(exit_code, [&] { return Run(*flags); }); });

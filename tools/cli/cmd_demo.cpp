@@ -141,8 +141,10 @@ void Setup(CLI::App& root, int* exit_code) {
   auto* command = root.add_subcommand(
       "demo", "Start an embedded realm, register a client, mint a DPoP-bound token per agent and call /v1/whoami");
   auto flags = std::make_shared<DemoFlags>();
-  command->add_option("--agents", flags->agents, "Number of agents (default 1000)");
-  command->add_option("--concurrency", flags->concurrency, "Maximum requests in flight (default 256)");
+  command->add_option("--agents", flags->agents, "Number of agents (1 to 1000000, default 1000)")
+      ->check(CLI::Range(std::size_t{1}, kMaxAgents));
+  command->add_option("--concurrency", flags->concurrency, "Maximum requests in flight (1 to 100000, default 256)")
+      ->check(CLI::Range(std::size_t{1}, kMaxConcurrency));
   command->callback([=] { RunGuarded(exit_code, [&] { return Run(*flags); }); });
 }
 

@@ -19,7 +19,9 @@ void Setup(CLI::App& root, int* exit_code) {
   auto* command = root.add_subcommand("discover", "Fetch an issuer's discovery document and print its key fields");
   auto options = std::make_shared<ClientOptions>();
   auto issuer = std::make_shared<std::string>();
-  command->add_option("issuer", *issuer, "Issuer URL, such as https://127.0.0.1:8443/realms/default")->required();
+  command->add_option("issuer", *issuer, "Issuer URL, such as https://127.0.0.1:8443/realms/default")
+      ->required()
+      ->check(HttpUrl());
   AddTransportOptions(command, options.get());
 
   command->callback([=] {

@@ -1,6 +1,7 @@
 // dpopfleet mint: N agent keys, N DPoP-bound tokens, one JSON record per agent.
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -24,11 +25,30 @@ struct MintFlags {
   std::string export_keys;
 };
 
+// PrepareExportDirectory creates |directory| with mode 0700, or accepts an existing one
+// that only its owner can enter and that this process can write. It runs before minting so
+// a bad directory costs no tokens; a problem throws UsageError with the fix.
+void PrepareExportDirectory(const std::string& directory) {
+  if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw UsageError("cannot create --export-keys directory " + directory + ": " + std::strerror(errno) +
+                     "; pass a path in a writable directory");
+  }
+  struct stat info {};
+  if (stat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    throw UsageError("--export-keys " + directory + " is not a directory; pass a directory path");
+  }
+  if ((info.st_mode & 077) != 0) {
+    throw UsageError("--export-keys " + directory + " can be read by other users, and private keys would be " +
+                     "exposed there; run chmod 700 " + directory + " or pass a new path");
+  }
+  if (access(directory.c_str(), W_OK | X_OK) != 0) {
+    throw UsageError("--export-keys " + directory + " is not writable: " + std::strerror(errno) +
+                     "; pass a directory you own");
+  }
+}
+
 // ExportKeys writes each agent's private JWK to <dir>/agent-<index>.jwk with mode 0600.
 void ExportKeys(const std::string& directory, const KeyPool& keys) {
-  if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-    throw UsageError("cannot create --export-keys directory " + directory + ": " + std::strerror(errno));
-  }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     std::string path = directory + "/agent-" + std::to_string(i) + ".jwk";
     std::FILE* file = OpenPrivateFile(path);
@@ -41,6 +61,8 @@ void ExportKeys(const std::string& directory, const KeyPool& keys) {
 int Run(const MintFlags& flags) {
   if (flags.agents == 0) throw UsageError("--agents must be at least 1");
   if (flags.concurrency == 0) throw UsageError("--concurrency must be at least 1");
+
+  if (!flags.export_keys.empty()) PrepareExportDirectory(flags.export_keys);
 
   auto transport = MakeTransport(flags.client, flags.concurrency);
   auto client = ResolveClient(*transport, flags.client);
@@ -74,8 +96,12 @@ void Setup(CLI::App& root, int* exit_code) {
   auto* command = root.add_subcommand(
       "mint", "Mint one DPoP-bound token per agent for N agents; JSON lines on stdout, summary on stderr");
   auto flags = std::make_shared<MintFlags>();
-  command->add_option("--agents", flags->agents, "Number of agents, each with its own P-256 key")->required();
-  command->add_option("--concurrency", flags->concurrency, "Maximum token requests in flight (default 256)");
+  command->add_option("--agents", flags->agents, "Number of agents, each with its own P-256 key (1 to 1000000; "
+                                                 "each agent holds about 6 KB of memory)")
+      ->required()
+      ->check(CLI::Range(std::size_t{1}, kMaxAgents));
+  command->add_option("--concurrency", flags->concurrency, "Maximum token requests in flight (1 to 100000, default 256)")
+      ->check(CLI::Range(std::size_t{1}, kMaxConcurrency));
   command->add_option("--out", flags->out,
                       "Write the records with their access tokens to this file (mode 0600) instead of stdout");
   command->add_option("--export-keys", flags->export_keys,

@@ -8,6 +8,7 @@
 
 #include "command.h"
 #include "dpopfleet/oauth_http.h"
+#include "dpopfleet/url.h"
 
 namespace dpopfleet::cli {
 
@@ -22,11 +23,22 @@ void AddTransportOptions(CLI::App* command, ClientOptions* options) {
       ->check(CLI::Range(1, 1024));
 }
 
+CLI::Validator HttpUrl() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        auto normalized = NormalizeHtu(value);
+        if (normalized.ok()) return "";
+        return value + " is not an http or https URL; pass one such as https://127.0.0.1:8443/realms/default";
+      },
+      "URL");
+}
+
 void AddClientOptions(CLI::App* command, ClientOptions* options) {
   command->add_option("--config-dir", options->config_dir,
                       "Directory of stored clients (default: $XDG_CONFIG_HOME/strongdmid or ~/.config/strongdmid)");
   command->add_option("--client-id", options->client_id, "Stored client to use (default: the only stored client)");
-  command->add_option("--issuer", options->issuer, "Issuer URL to discover endpoints from (default: the stored issuer)");
+  command->add_option("--issuer", options->issuer, "Issuer URL to discover endpoints from (default: the stored issuer)")
+      ->check(HttpUrl());
   command->add_option("--scope", options->scope, "Scope to request (default: the stored scope, else none)");
   command->add_flag("--allow-bearer", options->allow_bearer,
                     "Accept token_type Bearer although a DPoP proof was sent (the token is then not key-bound)");
@@ -98,7 +110,15 @@ void RunGuarded(int* exit_code, const std::function<int()>& body) {
 
 int ReportError(const Error& error) {
   std::fprintf(stderr, "error: %s\n", error.message().c_str());
-  return kExitFailure;
+  switch (error.code()) {
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kInvalidUrl:
+    case ErrorCode::kInsecureUrl:
+      return kExitUsage;
+    default:
+      return kExitFailure;
+  }
 }
 
 }  // namespace dpopfleet::cli

@@ -33,6 +33,16 @@ struct ClientOptions {
   long connections = 0;
 };
 
+// Upper bounds of the fleet flags, stated in their help. A fleet keeps every agent's key
+// and token in memory (about 6 KB per agent), so a million agents need about 6 GB.
+inline constexpr std::size_t kMaxAgents = 1'000'000;
+inline constexpr std::size_t kMaxConcurrency = 100'000;
+inline constexpr std::size_t kMaxRepeat = 100'000;
+
+// HttpUrl is a CLI11 validator accepting only an http or https URL with a host; its
+// message names the value and the expected form.
+CLI::Validator HttpUrl();
+
 // AddClientOptions adds --config-dir, --client-id, --ca-file, --issuer, --scope,
 // --allow-bearer, --bearer, --http1 and --connections to |command|.
 void AddClientOptions(CLI::App* command, ClientOptions* options);
@@ -67,7 +77,9 @@ std::string ScopeFor(const ClientOptions& options, const ResolvedClient& client)
 // to main, which exits with kExitUsage.
 void RunGuarded(int* exit_code, const std::function<int()>& body);
 
-// ReportError prints |error| on stderr as "error: <message>" and returns kExitFailure.
+// ReportError prints |error| on stderr as "error: <message>" and returns kExitUsage for a
+// problem the user fixes in a flag or file (permission denied, not found, invalid or
+// insecure URL), kExitFailure otherwise.
 int ReportError(const Error& error);
 
 }  // namespace dpopfleet::cli
