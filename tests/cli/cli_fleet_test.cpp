@@ -258,5 +258,26 @@ TEST_F(CliRealmTest, UsageProblemsExitTwoBeforeMinting) {
   EXPECT_EQ(realm_->counters().tokens_issued, issued_before);
 }
 
+// When an agent's token request fails, `call` names that failure as the cause.
+TEST_F(CliRealmTest, CallReportsMintFailureAsCause) {
+  CommandOutput registered = RegisterInteractively("cause@test.invalid");
+  ASSERT_EQ(registered.exit_code, 0) << registered.out << registered.err;
+  std::string client_file = std::filesystem::directory_iterator(config_)->path().string() + "/client.json";
+  std::string content = ReadFile(client_file);
+  auto secret = content.find("sec_");
+  ASSERT_NE(secret, std::string::npos);
+  content.replace(secret, 4, "bad_");
+  std::ofstream(client_file, std::ios::trunc) << content;
+
+  CommandOutput call = Run("call --url " + realm_->issuer() + "/v1/whoami --agents 2" + common_);
+  EXPECT_EQ(call.exit_code, 1) << call.err;
+  EXPECT_EQ(call.err.find("has no access token"), std::string::npos) << call.err;
+  auto line_start = call.err.find("agent 0 failed: ");
+  ASSERT_NE(line_start, std::string::npos) << call.err;
+  std::string line = call.err.substr(line_start, call.err.find('\n', line_start) - line_start);
+  EXPECT_NE(line.find("minting its token failed"), std::string::npos) << line;
+  EXPECT_NE(line.find("invalid_client"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace dpopfleet

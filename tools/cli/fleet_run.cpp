@@ -55,6 +55,15 @@ std::vector<CallResult> CallFleet(Transport& transport, const MintedFleet& fleet
   auto started = std::chrono::steady_clock::now();
   std::vector<CallResult> results = CallAsAgents(transport, agents, config);
   progress.Finish();
+
+  // An agent whose token request failed is reported with that failure, the real cause.
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const MintResult& minted = fleet.results[i];
+    if (minted.token || !minted.error || !results[i].error) continue;
+    results[i].error = Error(minted.error->code(), "agent " + std::to_string(i) +
+                                                       " could not call: minting its token failed: " +
+                                                       minted.error->message());
+  }
   *summary = Summarize(results, std::chrono::steady_clock::now() - started);
   return results;
 }
