@@ -123,6 +123,19 @@ class CliRealmTest : public CliTest {
     return output;
   }
 
+  // RegisterWithWrongSecret registers a client for |email| and then alters its stored
+  // secret, so every token request fails with invalid_client.
+  void RegisterWithWrongSecret(const std::string& email) {
+    CommandOutput registered = RegisterInteractively(email);
+    ASSERT_EQ(registered.exit_code, 0) << registered.out << registered.err;
+    std::string client_file = std::filesystem::directory_iterator(config_)->path().string() + "/client.json";
+    std::string content = ReadFile(client_file);
+    auto secret = content.find("sec_");
+    ASSERT_NE(secret, std::string::npos);
+    content.replace(secret, 4, "bad_");
+    std::ofstream(client_file, std::ios::trunc) << content;
+  }
+
   std::unique_ptr<Realm> realm_;
   std::string config_;
   std::string common_;
@@ -193,6 +206,8 @@ TEST_F(CliRealmTest, DailyCommands) {
   EXPECT_NE(active.out.find("\"active\":true"), std::string::npos);
   CommandOutput revoke = Run("revoke --token-file " + out_file + common_);
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  EXPECT_EQ(revoke.out.find("revoked"), std::string::npos) << revoke.out;
+  EXPECT_NE(revoke.err.find("RFC 7009 answers 200 for unknown"), std::string::npos) << revoke.err;
   CommandOutput inactive = Run("introspect --token-file " + out_file + common_);
   ASSERT_EQ(inactive.exit_code, 0) << inactive.err;
   EXPECT_EQ(inactive.out.find("\"active\":true"), std::string::npos) << inactive.out;
@@ -260,15 +275,7 @@ TEST_F(CliRealmTest, UsageProblemsExitTwoBeforeMinting) {
 
 // When an agent's token request fails, `call` names that failure as the cause.
 TEST_F(CliRealmTest, CallReportsMintFailureAsCause) {
-  CommandOutput registered = RegisterInteractively("cause@test.invalid");
-  ASSERT_EQ(registered.exit_code, 0) << registered.out << registered.err;
-  std::string client_file = std::filesystem::directory_iterator(config_)->path().string() + "/client.json";
-  std::string content = ReadFile(client_file);
-  auto secret = content.find("sec_");
-  ASSERT_NE(secret, std::string::npos);
-  content.replace(secret, 4, "bad_");
-  std::ofstream(client_file, std::ios::trunc) << content;
-
+  ASSERT_NO_FATAL_FAILURE(RegisterWithWrongSecret("cause@test.invalid"));
   CommandOutput call = Run("call --url " + realm_->issuer() + "/v1/whoami --agents 2" + common_);
   EXPECT_EQ(call.exit_code, 1) << call.err;
   EXPECT_EQ(call.err.find("has no access token"), std::string::npos) << call.err;
@@ -277,6 +284,37 @@ TEST_F(CliRealmTest, CallReportsMintFailureAsCause) {
   std::string line = call.err.substr(line_start, call.err.find('\n', line_start) - line_start);
   EXPECT_NE(line.find("minting its token failed"), std::string::npos) << line;
   EXPECT_NE(line.find("invalid_client"), std::string::npos) << line;
+}
+
+// Token files are secrets like credentials, and revoke and introspect offer no token-request
+// flags; proofs refuse lower-case methods, which servers compare exactly.
+TEST_F(CliRealmTest, TokenFileAndProofChecks) {
+  std::string token_file = dir_ + "/token.txt";
+  std::ofstream(token_file) << "garbage-token\n";
+  ASSERT_EQ(chmod(token_file.c_str(), 0644), 0);
+  for (const char* command : {"revoke", "introspect"}) {
+    CommandOutput readable = Run(std::string(command) + " --token-file " + token_file + common_);
+    EXPECT_EQ(readable.exit_code, 2) << readable.err;
+    EXPECT_NE(readable.err.find("chmod 600 " + token_file), std::string::npos) << readable.err;
+    EXPECT_EQ(Run(std::string(command) + " --token-file " + token_file + " --scope x" + common_).exit_code, 2);
+    EXPECT_EQ(Run(std::string(command) + " --token-file " + token_file + " --bearer" + common_).exit_code, 2);
+    EXPECT_EQ(Run(std::string(command) + " --help").out.find("--allow-bearer"), std::string::npos);
+  }
+
+  CommandOutput lower = Run("proof --htm get --htu https://127.0.0.1/x");
+  EXPECT_EQ(lower.exit_code, 2);
+  EXPECT_NE(lower.err.find("--htm GET"), std::string::npos) << lower.err;
+  EXPECT_EQ(lower.out, "");
+  EXPECT_EQ(Run("proof --htm GET --htu https://127.0.0.1/x").exit_code, 0);
+}
+
+// A failed agent's record leaves out a latency it never measured instead of claiming 0 ms.
+TEST_F(CliRealmTest, FailedMintRecordsOmitZeroLatency) {
+  ASSERT_NO_FATAL_FAILURE(RegisterWithWrongSecret("latency@test.invalid"));
+  CommandOutput mint = Run("mint --agents 2" + common_);
+  EXPECT_EQ(mint.exit_code, 1) << mint.err;
+  EXPECT_NE(mint.out.find("invalid_client"), std::string::npos) << mint.out;
+  EXPECT_EQ(mint.out.find("\"latency_ms\":0,"), std::string::npos) << mint.out;
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 // dpopfleet introspect|revoke --token-file F: ask the issuer about tokens, or revoke them.
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -21,6 +25,16 @@ struct TokenFileFlags {
 // ReadTokens returns the tokens in |path|: the "access_token" of each JSON line (as
 // `mint --out` writes), or the whole file as one token.
 std::vector<std::string> ReadTokens(const std::string& path) {
+  // Access tokens are secrets until they expire, so reject a file that other users can read,
+  // as the credential store does for client secrets.
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0) {
+    throw UsageError("cannot read --token-file " + path + ": " + std::strerror(errno) + "; pass an existing file");
+  }
+  if ((info.st_mode & 077) != 0) {
+    throw UsageError("--token-file " + path + " can be read by other users and contains access tokens; run chmod 600 " +
+                     path);
+  }
   std::ifstream file(path);
   if (!file) throw UsageError("cannot read --token-file " + path);
   std::stringstream content;
@@ -67,7 +81,7 @@ int Run(const TokenFileFlags& flags, bool revoke) {
         ReportError(revoked.error());
         continue;
       }
-      std::printf("revoked %s\n", ShortenToken(token).c_str());
+      std::printf("accepted %s\n", ShortenToken(token).c_str());
     } else {
       auto result = Introspect(*transport, endpoint, CredentialsOf(*client), token);
       if (!result.ok()) {
@@ -77,6 +91,12 @@ int Run(const TokenFileFlags& flags, bool revoke) {
       std::printf("%s %s\n", ShortenToken(token).c_str(), result->json.c_str());
     }
     ++succeeded;
+  }
+  if (revoke && succeeded > 0) {
+    std::fprintf(stderr,
+                 "the server accepted %zu of %zu revocation requests; RFC 7009 answers 200 for unknown or "
+                 "already invalid tokens too, so run `dpopfleet introspect` to see whether a token is active\n",
+                 succeeded, tokens.size());
   }
   if (succeeded == tokens.size()) return kExitOk;
   return succeeded == 0 ? kExitFailure : kExitPartialFailure;
@@ -88,13 +108,13 @@ void AddTokenFileCommand(CLI::App& root, int* exit_code, const char* name, const
   command->add_option("--token-file", flags->token_file,
                       "File with one access token, or JSON lines with \"access_token\" as `mint --out` writes")
       ->required();
-  AddClientOptions(command, &flags->client);
+  AddStoredClientOptions(command, &flags->client);
   command->callback([=] { RunGuarded(exit_code, [&] { return Run(*flags, revoke); }); });
 }
 
 void Setup(CLI::App& root, int* exit_code) {
   AddTokenFileCommand(root, exit_code, "introspect", "Ask the issuer whether tokens are active (RFC 7662)", false);
-  AddTokenFileCommand(root, exit_code, "revoke", "Revoke tokens at the issuer (RFC 7009)", true);
+  AddTokenFileCommand(root, exit_code, "revoke", "Ask the issuer to revoke tokens (RFC 7009; the answer does not say whether a token existed)", true);
 }
 
 const CommandRegistrar kRegistrar(70, Setup);

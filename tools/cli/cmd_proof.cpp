@@ -1,5 +1,7 @@
 // dpopfleet proof: print one DPoP proof for a request, ready for curl's -H "DPoP: …".
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -50,6 +52,12 @@ P256Key LoadOrGenerateKey(const ProofOptions& options) {
 int RunProof(const ProofOptions& options) {
   if (!IsMethodToken(options.htm)) {
     throw UsageError("--htm \"" + options.htm + "\" is not an HTTP method; use for example POST");
+  }
+  if (std::any_of(options.htm.begin(), options.htm.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+    std::string upper = options.htm;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    throw UsageError("--htm " + options.htm + " has lower-case letters; HTTP methods are case-sensitive (RFC 9110 "
+                     "section 9.1) and a server compares htm exactly, so pass --htm " + upper);
   }
   Result<std::string> htu = NormalizeHtu(options.htu);
   if (!htu.ok()) throw UsageError("--htu: " + htu.error().message());

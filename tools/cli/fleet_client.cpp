@@ -33,17 +33,21 @@ CLI::Validator HttpUrl() {
       "URL");
 }
 
-void AddClientOptions(CLI::App* command, ClientOptions* options) {
+void AddStoredClientOptions(CLI::App* command, ClientOptions* options) {
   command->add_option("--config-dir", options->config_dir,
                       "Directory of stored clients (default: $XDG_CONFIG_HOME/strongdmid or ~/.config/strongdmid)");
   command->add_option("--client-id", options->client_id, "Stored client to use (default: the only stored client)");
   command->add_option("--issuer", options->issuer, "Issuer URL to discover endpoints from (default: the stored issuer)")
       ->check(HttpUrl());
+  AddTransportOptions(command, options);
+}
+
+void AddClientOptions(CLI::App* command, ClientOptions* options) {
+  AddStoredClientOptions(command, options);
   command->add_option("--scope", options->scope, "Scope to request (default: the stored scope, else none)");
   command->add_flag("--allow-bearer", options->allow_bearer,
                     "Accept token_type Bearer although a DPoP proof was sent (the token is then not key-bound)");
   command->add_flag("--bearer", options->bearer, "Request plain Bearer tokens without DPoP proofs");
-  AddTransportOptions(command, options);
 }
 
 std::unique_ptr<Transport> MakeTransport(const ClientOptions& options, std::size_t concurrency) {

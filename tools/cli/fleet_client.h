@@ -47,6 +47,10 @@ CLI::Validator HttpUrl();
 // --allow-bearer, --bearer, --http1 and --connections to |command|.
 void AddClientOptions(CLI::App* command, ClientOptions* options);
 
+// AddStoredClientOptions adds --config-dir, --client-id, --issuer and the transport
+// options, for commands that use a stored client but request no tokens.
+void AddStoredClientOptions(CLI::App* command, ClientOptions* options);
+
 // AddTransportOptions adds only --ca-file, --http1 and --connections, for commands without a stored client.
 void AddTransportOptions(CLI::App* command, ClientOptions* options);
 

@@ -80,7 +80,10 @@ std::string MintRecordJson(const MintResult& result, bool include_token) {
         .String("scope", result.token->scope);
     if (include_token) writer.String("access_token", result.token->access_token);
   }
-  writer.Int("latency_ms", result.latency.count()).Raw("attempts", attempts);
+  // The engine leaves latency at 0 for some failures it did not time, so a failed agent's
+  // record omits latency_ms rather than claim 0 ms.
+  if (!result.error || result.latency.count() > 0) writer.Int("latency_ms", result.latency.count());
+  writer.Raw("attempts", attempts);
   if (result.error) {
     writer.String("error", ErrorCodeName(result.error->code())).String("error_description", result.error->message());
   }
