@@ -2,6 +2,7 @@
 
 #include "registration.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -145,6 +146,20 @@ bool ReadScopes(simdjson::dom::object& body, std::string* scope, std::string* ba
   return true;
 }
 
+// ScopeOutsideList returns the first word of |scope| missing from |offered|, or "".
+std::string ScopeOutsideList(std::string_view scope, const std::vector<std::string>& offered) {
+  for (std::string_view word : SplitSpaces(scope)) {
+    if (std::find(offered.begin(), offered.end(), word) == offered.end()) return std::string(word);
+  }
+  return {};
+}
+
+std::string JoinWords(const std::vector<std::string>& words) {
+  std::string text;
+  for (const std::string& word : words) text += (text.empty() ? "" : ", ") + word;
+  return text;
+}
+
 std::string ScopeArrayJson(std::string_view scope) {
   std::string out = "[";
   for (std::string_view word : SplitSpaces(scope)) {
@@ -208,6 +223,12 @@ HttpReply HandleRegisterRequest(RealmCore& core, const RealmRoute& route) {
   }
 
   const RealmOptions& options = core.options;
+  if (std::string refused = ScopeOutsideList(scope, options.registration_scopes); !refused.empty()) {
+    return ErrorReply(400, "invalid_scope",
+                      "scope '" + refused + "' is not offered by this realm; request only " +
+                          JoinWords(options.registration_scopes),
+                      "scope_not_offered");
+  }
   std::int64_t now = options.clock->NowUnixSeconds();
   std::string email_key = route.realm + "\n" + LowerAscii(email);
   std::string ip_key = route.realm + "\n" + route.exchange.peer_address;

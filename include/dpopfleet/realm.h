@@ -83,6 +83,11 @@ struct RealmOptions {
   int iat_max_age_seconds = 60, iat_max_future_seconds = 5, clock_skew_seconds = 0;
   int token_lifetime_seconds = 3600;
 
+  // registration_scopes are the scopes self-service registration may grant; a request for
+  // any other scope fails with 400 invalid_scope naming these. Static clients are not bound
+  // by the list. Token requests may ask only for scopes granted to the client.
+  std::vector<std::string> registration_scopes = {"agent", "agent:read", "agent:write"};
+
   // Registration limits per sliding hour, and how long an enrollment waits for its code.
   int registrations_per_email_per_hour = 3;
   int registrations_per_ip_per_hour = 10;

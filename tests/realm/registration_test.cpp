@@ -177,6 +177,41 @@ TEST_F(RegistrationTest, RejectsInvalidRequests) {
   EXPECT_EQ(JsonStringMember(bad_scope.body, "error").value_or(""), "invalid_scope");
 }
 
+TEST_F(RegistrationTest, GrantsOnlyOfferedScopes) {
+  auto request = [&](const char* scopes) {
+    std::string body = JsonObjectWriter()
+                           .String("email", "scopes@example.com")
+                           .String("client_name", "x")
+                           .Raw("requested_scopes", scopes)
+                           .Finish();
+    return Send({"POST", realm_->issuer() + "/register/request", {"Content-Type: application/json"}, body});
+  };
+  HttpResult admin = request("[\"agent\",\"admin\"]");
+  EXPECT_EQ(admin.status, 400);
+  EXPECT_EQ(JsonStringMember(admin.body, "error").value_or(""), "invalid_scope");
+  std::string description = JsonStringMember(admin.body, "error_description").value_or("");
+  EXPECT_NE(description.find("'admin'"), std::string::npos) << description;
+  EXPECT_NE(description.find("agent, agent:read, agent:write"), std::string::npos) << description;
+  EXPECT_EQ(realm_->counters().enrollments, 0U);
+
+  EXPECT_EQ(request("[\"agent:read\"]").status, 201);
+}
+
+TEST_F(RegistrationTest, OfferedScopesAreConfigurable) {
+  realm_.reset();
+  RealmOptions options;
+  options.registration_scopes = {"agent", "admin"};
+  StartRealm(options);
+  EXPECT_EQ(RequestEnrollment("ops@example.com").status, 400) << "agent:read is no longer offered";
+  std::string body = JsonObjectWriter()
+                         .String("email", "ops@example.com")
+                         .String("client_name", "x")
+                         .Raw("requested_scopes", "[\"admin\"]")
+                         .Finish();
+  EXPECT_EQ(Send({"POST", realm_->issuer() + "/register/request", {"Content-Type: application/json"}, body}).status,
+            201);
+}
+
 TEST_F(RegistrationTest, UnknownRealmIs404) {
   HttpResult result = Send({"POST", Url("/realms/nope/register/request"), {}, "{}"});
   EXPECT_EQ(result.status, 404);
