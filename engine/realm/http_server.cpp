@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -280,12 +281,16 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options)
   server->daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &Callbacks::OnRequest, server.get(),
                                      MHD_OPTION_ARRAY, items.data(), MHD_OPTION_END);
   if (server->daemon_ == nullptr) {
+    // TLS material and the thread count are checked before this point, so what is left is
+    // the socket: errno names the reason (EADDRINUSE, EACCES, EADDRNOTAVAIL, ...).
+    int error = errno;
     server->delays_->Shutdown();
-    return Error(ErrorCode::kIoError,
-                 "cannot start the HTTP server on " + opts.bind_address + " port " +
-                     std::to_string(opts.port) +
-                     "; the port may be in use (pass --port 0 for a free one) or the TLS "
-                     "certificate and key may not match");
+    std::string hint = error == EADDRINUSE ? "; the port is in use, pass --port 0 for a free one"
+                       : error == EADDRNOTAVAIL ? "; the address is not on this machine, pass --bind 127.0.0.1"
+                       : error == EACCES ? "; ports below 1024 need privileges, pass --port 0 for a free one"
+                                         : "; check --bind, --port and --threads";
+    return Error(ErrorCode::kIoError, "cannot start the HTTP server on " + opts.bind_address + " port " +
+                                          std::to_string(opts.port) + " (" + std::strerror(error) + ")" + hint);
   }
   const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);
   server->port_ = info != nullptr ? info->port : opts.port;

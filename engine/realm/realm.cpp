@@ -53,6 +53,10 @@ class Realm::Impl {
 
 namespace {
 
+// kMaxThreads bounds the server's thread pool. Debian 12's libmicrohttpd fails to start with
+// 100000 threads without giving a reason, and this many already exceeds any useful count.
+constexpr unsigned kMaxThreads = 1024;
+
 bool IsValidRealmName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -66,6 +70,35 @@ bool IsLoopbackAddress(const std::string& address) {
   return address == "::1" || address.starts_with("127.") || address == "localhost";
 }
 
+// ValidateTimeWindows checks the lifetimes and proof time windows, naming the flag at fault.
+Status ValidateTimeWindows(const RealmOptions& options) {
+  if (options.token_lifetime_seconds <= 0) {
+    return Error(ErrorCode::kInvalidArgument, "--token-lifetime " + std::to_string(options.token_lifetime_seconds) +
+                                                  " is not positive; pass seconds of at least 1, such as 3600");
+  }
+
+  if (options.enrollment_lifetime_seconds <= 0) {
+    return Error(ErrorCode::kInvalidArgument, "enrollment lifetime " +
+                                                  std::to_string(options.enrollment_lifetime_seconds) +
+                                                  " s is not positive; pass at least 1 second");
+  }
+
+  const std::pair<const char*, int> windows[] = {
+      {"--iat-max-age", options.iat_max_age_seconds},
+      {"--iat-max-future", options.iat_max_future_seconds},
+      {"--clock-skew", options.clock_skew_seconds},
+      {"--nonce-rotation", options.nonce_rotation_seconds},
+      {"--nonce-grace", options.nonce_grace_seconds},
+  };
+  for (const auto& [flag, seconds] : windows) {
+    if (seconds < 0) {
+      return Error(ErrorCode::kInvalidArgument, std::string(flag) + " " + std::to_string(seconds) +
+                                                    " is negative; pass 0 or more seconds");
+    }
+  }
+  return {};
+}
+
 Status ValidateOptions(const RealmOptions& options) {
   if (options.realms.empty()) {
     return Error(ErrorCode::kInvalidArgument, "no realm is configured; pass at least one, such as default");
@@ -76,6 +109,7 @@ Status ValidateOptions(const RealmOptions& options) {
                    "realm name '" + name + "' is invalid; use 1 to 64 of a-z, 0-9, '-' and '_'");
     }
   }
+
   if (!options.public_url.empty()) {
     auto public_origin = UrlOrigin(options.public_url);
     if (!public_origin.ok() || *public_origin != options.public_url) {
@@ -89,16 +123,16 @@ Status ValidateOptions(const RealmOptions& options) {
                  "plain HTTP is allowed only on loopback, but the bind address is '" +
                      options.bind_address + "'; drop --no-tls or bind 127.0.0.1 or ::1");
   }
+
   if (options.cert_file.empty() != options.key_file.empty()) {
     return Error(ErrorCode::kInvalidArgument, "give both --cert and --key, or neither to generate a certificate");
   }
-  if (options.token_lifetime_seconds <= 0 || options.iat_max_age_seconds < 0 ||
-      options.iat_max_future_seconds < 0 || options.clock_skew_seconds < 0 ||
-      options.nonce_rotation_seconds < 0 || options.nonce_grace_seconds < 0 ||
-      options.enrollment_lifetime_seconds <= 0) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "a lifetime or time window is negative (token lifetime " +
-                     std::to_string(options.token_lifetime_seconds) + " s); use positive values");
+  if (Status times = ValidateTimeWindows(options); !times) return times;
+
+  if (options.threads > kMaxThreads) {
+    return Error(ErrorCode::kInvalidArgument, "--threads " + std::to_string(options.threads) +
+                                                  " is out of range; pass 1 to " + std::to_string(kMaxThreads) +
+                                                  ", or 0 for one per CPU core");
   }
   if (options.clock == nullptr) return Error(ErrorCode::kInvalidArgument, "the clock is null; pass &SystemClock()");
   return realm::ValidateFaults(options.faults);

@@ -23,6 +23,11 @@ struct PrivateKeyDeleter {
 struct CertificateDeleter {
   void operator()(gnutls_x509_crt_int* crt) const { gnutls_x509_crt_deinit(crt); }
 };
+struct CredentialsDeleter {
+  void operator()(gnutls_certificate_credentials_st* credentials) const {
+    gnutls_certificate_free_credentials(credentials);
+  }
+};
 using PrivateKeyPtr = std::unique_ptr<gnutls_x509_privkey_int, PrivateKeyDeleter>;
 using CertificatePtr = std::unique_ptr<gnutls_x509_crt_int, CertificateDeleter>;
 
@@ -127,6 +132,28 @@ Result<std::string> ReadFile(const std::string& path, const char* file_kind) {
   return text.str();
 }
 
+Status CheckKeyPair(const std::string& cert_pem, const std::string& key_pem, const std::string& cert_file,
+                    const std::string& key_file) {
+  // libmicrohttpd reports any TLS set-up failure as a failed start without the reason, so
+  // the pair is loaded here first to name what GnuTLS rejected.
+  gnutls_certificate_credentials_t raw = nullptr;
+  if (gnutls_certificate_allocate_credentials(&raw) != GNUTLS_E_SUCCESS) {
+    return Error(ErrorCode::kInternal, "GnuTLS cannot allocate credentials; check free memory");
+  }
+  std::unique_ptr<gnutls_certificate_credentials_st, CredentialsDeleter> credentials(raw);
+  gnutls_datum_t cert_datum{reinterpret_cast<unsigned char*>(const_cast<char*>(cert_pem.data())),
+                            static_cast<unsigned int>(cert_pem.size())};
+  gnutls_datum_t key_datum{reinterpret_cast<unsigned char*>(const_cast<char*>(key_pem.data())),
+                           static_cast<unsigned int>(key_pem.size())};
+  int result = gnutls_certificate_set_x509_key_mem(credentials.get(), &cert_datum, &key_datum, GNUTLS_X509_FMT_PEM);
+  if (result < 0) {
+    return Error(ErrorCode::kInvalidArgument, "cannot use certificate '" + cert_file + "' with key '" + key_file +
+                                                  "': " + gnutls_strerror(result) +
+                                                  "; pass the PEM key that belongs to that certificate");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<TlsMaterial> GenerateLoopbackTls() {
@@ -177,6 +204,7 @@ Result<TlsMaterial> LoadTlsFiles(const std::string& cert_file, const std::string
   if (!cert) return cert.error();
   auto key = ReadFile(key_file, "private key");
   if (!key) return key.error();
+  if (Status pair = CheckKeyPair(*cert, *key, cert_file, key_file); !pair) return pair.error();
   TlsMaterial material;
   material.cert_pem = std::move(*cert);
   material.key_pem = std::move(*key);

@@ -118,6 +118,17 @@ TEST(CliServeTest, RejectsBadFlags) {
   EXPECT_EQ(bad_client.Wait(), 2);
   ServeProcess bad_rate({"realm", "serve", "--fault-503-rate", "2"});
   EXPECT_EQ(bad_rate.Wait(), 2);
+  ServeProcess too_many_threads({"realm", "serve", "--threads", "100000"});
+  EXPECT_EQ(too_many_threads.Wait(), 2);
+}
+
+TEST(CliServeTest, AcceptsLogLevelAfterSubcommand) {
+  ServeProcess serve({"realm", "serve", "--port", "0", "--log-level", "info"});
+  std::map<std::string, std::string> values = serve.ReadStartLines();
+  ASSERT_EQ(values.count("base_url"), 1U) << "the flag after `serve` was rejected";
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.ReadLine(), "stopped_by=SIGTERM");
+  EXPECT_EQ(serve.Wait(), 0);
 }
 
 }  // namespace

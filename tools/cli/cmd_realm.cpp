@@ -46,8 +46,13 @@ int WaitForSignal(const sigset_t& signals) {
 void Setup(CLI::App& root, int* exit_code) {
   auto* realm = root.add_subcommand("realm", "Run the reference realm (agent-identity server)");
   realm->require_subcommand(1);
+  // Root options such as --log-level may follow the subcommand too.
+  realm->fallthrough();
   auto* serve = realm->add_subcommand(
       "serve", "Serve registration, tokens, introspection, revocation and /v1/whoami until SIGINT or SIGTERM");
+
+  serve->fallthrough();
+  serve->footer("Root options such as --log-level info may also be given here.");
 
   auto options = std::make_shared<RealmOptions>();
   auto clients = std::make_shared<std::vector<std::string>>();

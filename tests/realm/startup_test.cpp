@@ -1,0 +1,81 @@
+// Realm::Start's rejections: each names the option and value at fault, and TLS pairs are
+// checked before the server starts.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "dpopfleet/realm.h"
+#include "tls_material.h"
+
+namespace dpopfleet {
+namespace {
+
+class StartupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/dpopfleet-realm-startup-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    directory_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+
+  // StartError starts a realm with |options| and returns its error message ("" on success).
+  static std::string StartError(RealmOptions options) {
+    auto realm = Realm::Start(std::move(options));
+    return realm.ok() ? "" : realm.error().message();
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& text, mode_t mode = 0600) const {
+    std::string path = directory_ + "/" + name;
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+
+  std::string directory_;
+};
+
+TEST_F(StartupTest, TimeWindowErrorsNameTheirFlag) {
+  RealmOptions old_proofs;
+  old_proofs.iat_max_age_seconds = -1;
+  std::string message = StartError(old_proofs);
+  EXPECT_NE(message.find("--iat-max-age -1"), std::string::npos) << message;
+  EXPECT_EQ(message.find("token lifetime"), std::string::npos) << message;
+
+  RealmOptions no_lifetime;
+  no_lifetime.token_lifetime_seconds = 0;
+  message = StartError(no_lifetime);
+  EXPECT_NE(message.find("--token-lifetime 0"), std::string::npos) << message;
+  EXPECT_EQ(message.find("negative"), std::string::npos) << message;
+}
+
+TEST_F(StartupTest, ThreadCountOutOfRangeIsNamed) {
+  RealmOptions options;
+  options.threads = 100000;
+  std::string message = StartError(options);
+  EXPECT_NE(message.find("--threads 100000"), std::string::npos) << message;
+  EXPECT_EQ(message.find("port"), std::string::npos) << message;
+}
+
+TEST_F(StartupTest, MismatchedCertificateAndKeyAreNamed) {
+  auto first = realm::GenerateLoopbackTls();
+  auto second = realm::GenerateLoopbackTls();
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(second.ok());
+  RealmOptions options;
+  options.cert_file = WriteFile("cert.pem", first->cert_pem);
+  options.key_file = WriteFile("other-key.pem", second->key_pem);
+  std::string message = StartError(options);
+  EXPECT_NE(message.find("cannot use certificate '" + options.cert_file + "' with key"), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("port"), std::string::npos) << message;
+
+  options.key_file = WriteFile("key.pem", first->key_pem);
+  EXPECT_EQ(StartError(options), "");
+}
+
+}  // namespace
+}  // namespace dpopfleet
