@@ -147,6 +147,32 @@ Status WriteCa(const std::string& path, const std::string& pem) {
   return {};
 }
 
+// PrepareOutbox creates |path| as 0700, since the file names in it tell who is registering,
+// and warns about an existing directory that others can list.
+Status PrepareOutbox(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  bool existed = fs::exists(path, error);
+  fs::create_directories(path, error);
+  if (error) {
+    return Error(ErrorCode::kIoError, "cannot create the outbox directory '" + path + "': " + error.message() +
+                                          "; pass a writable --outbox path");
+  }
+  if (!existed) {
+    fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace, error);
+    if (error) {
+      return Error(ErrorCode::kIoError, "cannot make the outbox directory '" + path + "' private: " +
+                                            error.message() + "; run chmod 700 on it");
+    }
+    return {};
+  }
+  fs::perms mode = fs::status(path, error).permissions();
+  if (!error && (mode & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+    spdlog::warn("realm: other users can list the outbox directory '{}'; run chmod 700 on it", path);
+  }
+  return {};
+}
+
 std::string UrlHost(const std::string& bind_address) {
   if (bind_address == "0.0.0.0") return "127.0.0.1";
   if (bind_address == "::") return "[::1]";
@@ -197,11 +223,7 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
     if (::mkdtemp(path) == nullptr) return Error(ErrorCode::kIoError, "cannot create a temporary outbox in /tmp; pass outbox_dir");
     impl->outbox_dir = impl->temporary_outbox = path;
   } else {
-    std::error_code error;
-    std::filesystem::create_directories(impl->outbox_dir, error);
-    if (error) {
-      return Error(ErrorCode::kIoError, "cannot create the outbox directory '" + impl->outbox_dir + "': " + error.message());
-    }
+    if (Status outbox = PrepareOutbox(impl->outbox_dir); !outbox) return outbox.error();
   }
 
   Impl* raw = impl.get();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <simdjson.h>
@@ -55,6 +56,18 @@ Status WriteAll(int fd, const std::string& text, const std::string& path) {
 Result<PersistedState> LoadState(const std::string& path) {
   PersistedState state;
   if (::access(path.c_str(), F_OK) != 0) return state;
+
+  // The file contains the realm's private signing key. A copy others can read is a key
+  // leak, so the file is rejected rather than silently tightened.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    return Error(ErrorCode::kPermissionDenied,
+                 "state file '" + path + "' has mode " + mode +
+                     " but holds the realm's signing key; run chmod 600 on it (and replace the key if others "
+                     "may have read it)");
+  }
 
   simdjson::padded_string text;
   if (simdjson::padded_string::load(path).get(text) != simdjson::SUCCESS) {

@@ -1,5 +1,5 @@
-// Realm::Start's rejections: each names the option and value at fault, and TLS pairs are
-// checked before the server starts.
+// Realm::Start's rejections: each names the option and value at fault, TLS pairs are checked
+// before the server starts, and the outbox and state file keep other users out.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -75,6 +75,34 @@ TEST_F(StartupTest, MismatchedCertificateAndKeyAreNamed) {
 
   options.key_file = WriteFile("key.pem", first->key_pem);
   EXPECT_EQ(StartError(options), "");
+}
+
+TEST_F(StartupTest, CreatesOutboxPrivate) {
+  RealmOptions options;
+  options.outbox_dir = directory_ + "/mail/outbox";
+  auto realm = Realm::Start(options);
+  ASSERT_TRUE(realm.ok()) << realm.error().ToString();
+  struct stat info {};
+  ASSERT_EQ(::stat(options.outbox_dir.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700U);
+}
+
+TEST_F(StartupTest, RefusesStateFileOthersCanRead) {
+  RealmOptions first;
+  first.state_file = directory_ + "/state.json";
+  {
+    auto realm = Realm::Start(first);
+    ASSERT_TRUE(realm.ok()) << realm.error().ToString();
+  }
+  ASSERT_EQ(::chmod(first.state_file.c_str(), 0644), 0);
+  auto rejected = Realm::Start(first);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(rejected.error().message().find("mode 0644"), std::string::npos) << rejected.error().message();
+  EXPECT_NE(rejected.error().message().find("chmod 600 on it"), std::string::npos) << rejected.error().message();
+
+  ASSERT_EQ(::chmod(first.state_file.c_str(), 0600), 0);
+  EXPECT_TRUE(Realm::Start(first).ok());
 }
 
 }  // namespace

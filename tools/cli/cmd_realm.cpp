@@ -108,7 +108,8 @@ void Setup(CLI::App& root, int* exit_code) {
     if (!started.ok()) {
       std::fprintf(stderr, "error: %s\n", started.error().ToString().c_str());
       ErrorCode code = started.error().code();
-      bool bad_flag = code == ErrorCode::kInvalidArgument || code == ErrorCode::kInsecureUrl;
+      bool bad_flag = code == ErrorCode::kInvalidArgument || code == ErrorCode::kInsecureUrl ||
+                      code == ErrorCode::kPermissionDenied;
       *exit_code = bad_flag ? kExitUsage : kExitFailure;
       return;
     }
