@@ -70,6 +70,16 @@ bool IsLoopbackAddress(const std::string& address) {
   return address == "::1" || address.starts_with("127.") || address == "localhost";
 }
 
+// IsScopeToken returns true if |scope| is a scope-token of RFC 6749 section 3.3: printable
+// ASCII without space, '"' or '\\'.
+bool IsScopeToken(const std::string& scope) {
+  if (scope.empty()) return false;
+  for (char c : scope) {
+    if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 // ValidateTimeWindows checks the lifetimes and proof time windows, naming the flag at fault.
 Status ValidateTimeWindows(const RealmOptions& options) {
   if (options.token_lifetime_seconds <= 0) {
@@ -128,6 +138,14 @@ Status ValidateOptions(const RealmOptions& options) {
     return Error(ErrorCode::kInvalidArgument, "give both --cert and --key, or neither to generate a certificate");
   }
   if (Status times = ValidateTimeWindows(options); !times) return times;
+
+  for (const std::string& scope : options.registration_scopes) {
+    if (!IsScopeToken(scope)) {
+      return Error(ErrorCode::kInvalidArgument, "--scopes '" + scope +
+                                                    "' is not a scope name; pass one printable word per --scopes, "
+                                                    "without spaces, quotes or backslashes");
+    }
+  }
 
   if (options.threads > kMaxThreads) {
     return Error(ErrorCode::kInvalidArgument, "--threads " + std::to_string(options.threads) +

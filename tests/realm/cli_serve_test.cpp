@@ -122,6 +122,29 @@ TEST(CliServeTest, RejectsBadFlags) {
   EXPECT_EQ(too_many_threads.Wait(), 2);
 }
 
+TEST(CliServeTest, ScopesFlagSetsOfferedScopes) {
+  ServeProcess serve({"realm", "serve", "--port", "0", "--scopes", "agent", "--scopes", "deploy"});
+  std::map<std::string, std::string> values = serve.ReadStartLines();
+  ASSERT_EQ(values.count("issuer"), 1U);
+  auto request = [&](const char* scope) {
+    std::string body = std::string("{\"email\":\"s@example.com\",\"client_name\":\"x\",\"requested_scopes\":[\"") +
+                       scope + "\"]}";
+    return Send({"POST", values["issuer"] + "/register/request", {"Content-Type: application/json"}, body},
+                values["ca_file"]);
+  };
+  EXPECT_EQ(request("deploy").status, 201);
+  HttpResult read = request("agent:read");
+  EXPECT_EQ(read.status, 400) << read.body;
+  EXPECT_NE(read.body.find("agent, deploy"), std::string::npos) << read.body;
+
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.ReadLine(), "stopped_by=SIGTERM");
+  EXPECT_EQ(serve.Wait(), 0);
+
+  ServeProcess spaced({"realm", "serve", "--scopes", "a b"});
+  EXPECT_EQ(spaced.Wait(), 2);
+}
+
 TEST(CliServeTest, AcceptsLogLevelAfterSubcommand) {
   ServeProcess serve({"realm", "serve", "--port", "0", "--log-level", "info"});
   std::map<std::string, std::string> values = serve.ReadStartLines();

@@ -58,6 +58,7 @@ void Setup(CLI::App& root, int* exit_code) {
   auto clients = std::make_shared<std::vector<std::string>>();
   auto realms = std::make_shared<std::vector<std::string>>();
   auto no_tls = std::make_shared<bool>(false);
+  auto scopes = std::make_shared<std::vector<std::string>>();
 
   serve->add_option("--public-url", options->public_url,
                     "Base URL clients use when a front such as nghttpx terminates TLS or HTTP/2, "
@@ -89,12 +90,15 @@ void Setup(CLI::App& root, int* exit_code) {
   serve->add_option("--latency-jitter-ms", options->faults.latency_jitter_ms, "Extra uniform random delay up to this many milliseconds")->capture_default_str();
   serve->add_option("--retry-after", options->faults.retry_after, "Retry-After of injected 429/503: seconds, or http-date:SECONDS")->capture_default_str();
   serve->add_option("--seed", options->seed, "Seed of the fault generator")->capture_default_str();
+  serve->add_option("--scopes", *scopes,
+                    "Scope self-service registration may grant (repeatable); default: agent, agent:read, agent:write");
   serve->add_option("--threads", options->threads, "Server threads; 0 = one per CPU")->capture_default_str();
 
   serve->callback([=] {
     RealmOptions start_options = *options;
     start_options.tls = !*no_tls;
     if (!realms->empty()) start_options.realms = *realms;
+    if (!scopes->empty()) start_options.registration_scopes = *scopes;
     for (const std::string& text : *clients) start_options.static_clients.push_back(ParseStaticClient(text));
 
     // Block the signals before any server thread exists, so only sigwait receives them.
