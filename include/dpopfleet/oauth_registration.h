@@ -25,8 +25,9 @@ struct RegistrationRequest {
   std::vector<std::string> requested_scopes;
 };
 
-// Enrollment is a pending registration. poll_token authorises status and confirm requests;
-// it is a secret of the enrolling user and is never printed.
+// Enrollment is a pending registration. poll_token authorises status and confirm requests
+// and is a secret of the enrolling user. Only `dpopfleet register` prints it, on stdout, when
+// it must be resumed by another run; it confirms nothing without the mailed code.
 struct Enrollment {
   std::string enrollment_id;
   std::string poll_token;
