@@ -80,8 +80,7 @@ trap cleanup EXIT
 say() { echo "compare.sh: $*" >&2; }
 
 # bounded SECONDS COMMAND...: runs COMMAND, stopping it after SECONDS. A stopped run keeps the
-# lines it wrote. NOTE: node_proof.mjs pinned to one core once stopped making progress under
-# heavy load, for a reason not found yet, so every external tool runs with a time limit.
+# lines it wrote, so one stalled tool cannot stall the whole comparison.
 bounded() {
   local limit=$1
   shift
@@ -155,7 +154,10 @@ for run in $(seq 1 "$repeat"); do
   proof_limit=$(awk -v s="$proof_seconds" 'BEGIN { print int(9 * s * 4 + 60) }')
   bounded "$proof_limit" taskset -c 0 "$python" "$here/compare/pyjwt_proof.py" "$proof_seconds" >"$work/pyjwt.jsonl"
   json_lines "$work/pyjwt.jsonl" sign "$run" proof proofs_per_cpu_second proofs_per_second
-  (cd "$here/compare" && bounded "$proof_limit" taskset -c 0 node node_proof.mjs "$proof_seconds") >"$work/node.jsonl"
+  # NOTE: Node.js 20.20.2 sometimes stops making progress in node_proof.mjs's fresh-key case,
+  # pinned or not (all threads asleep on futexes, cause unknown), and `bounded` then keeps the
+  # cases before it. Node runs unpinned; its proofs per CPU second count all its threads.
+  (cd "$here/compare" && bounded "$proof_limit" node node_proof.mjs "$proof_seconds") >"$work/node.jsonl"
   json_lines "$work/node.jsonl" sign "$run" proof proofs_per_cpu_second proofs_per_second
 
   gbench sign "$run" openssl "$build_dir/bench/compare/dpopfleet_bench_fresh_key" "."

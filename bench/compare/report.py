@@ -78,7 +78,7 @@ class Table:
 
 def signing_rows(table, boringssl):
     runs = table.runs
-    table.section("1. Signing, one core pinned with taskset, per CPU second")
+    table.section("1. Signing, one thread, per CPU second (pinned to one core with taskset, except Node.js)")
     table.ratio("proof, reused key ÷ library ECDSA sign", "proof_cpu", "raw_cpu", "/s", 0.95, "/s")
     table.ratio("proof with ath ÷ library ECDSA sign", "proof_ath_cpu", "raw_ath_cpu", "/s", 0.95, "/s")
     table.ratio("library ECDSA sign ÷ `openssl speed ecdsap256`", "raw_cpu", "openssl_speed_sign", "/s", None, "/s")
