@@ -3,9 +3,9 @@
 
 Input: JSON lines {"step","name","run","value"}. Every figure shown is the median over runs.
 Every ratio is computed within each run first and then its median is shown, so both sides
-of a ratio always come from the same run. With --write FILE, the text between the BEGIN and END
-markers of FILE is replaced (or inserted before the first "## " heading if the markers are
-missing); the rest of FILE, the hand-written analysis, is kept.
+of a ratio always come from the same run. With --write FILE, the text between the BEGIN
+and END markers of FILE is replaced, or inserted before the first "## " heading if the
+markers are missing. The rest of FILE, the hand-written analysis, is kept.
 """
 
 import argparse
@@ -63,8 +63,10 @@ class Table:
         verdict = ""
         if goal is not None and ratio is not None:
             verdict = f"≥ {goal}: " + ("met" if ratio >= goal else f"missed by {(1 - ratio / goal) * 100:.0f} %")
+        paired = sum(1 for run in self.runs.values() if top in run and bottom in run)
+        note = f"from {paired} of {len(self.runs)} runs" if 0 < paired < len(self.runs) else ""
         self.rows.append((label, f"{number(ours, digits)} {unit}", f"{number(theirs, digits)} {bottom_label}".strip(),
-                          number(ratio, 3), verdict, ""))
+                          number(ratio, 3), verdict, note))
 
     def value(self, label, name, unit, digits=0, note=""):
         self.rows.append((label, f"{number(median_of(self.runs, name), digits)} {unit}", "", "", "", note))
@@ -168,7 +170,7 @@ def machine(load_path, args):
     cpuinfo = open("/proc/cpuinfo").read()
     model = re.search(r"model name\s*: (.*)", cpuinfo)
     flags = set(re.search(r"flags\s*: (.*)", cpuinfo).group(1).split()) if "flags" in cpuinfo else set()
-    wanted = [f for f in ("sha_ni", "avx2", "avx512f", "bmi2", "adx", "aes") if f in flags]
+    used_flags = [f for f in ("sha_ni", "avx2", "avx512f", "bmi2", "adx", "aes") if f in flags]
     packages = command_output(["dpkg-query", "-W", "-f", "${Package} ${Version}\\n", "libssl-dev",
                                "android-libboringssl-dev", "python3-jwt", "python3-cryptography", "wrk",
                                "nghttp2-client", "nghttp2-proxy", "libcurl4-openssl-dev", "libmicrohttpd-dev",
@@ -184,7 +186,7 @@ def machine(load_path, args):
         loads.update(json.loads(line))
     return [
         ("CPU", f"{model.group(1) if model else 'unknown'}, {os.cpu_count()} cores"),
-        ("CPU flags used by the crypto libraries", ", ".join(f"`{f}`" for f in wanted)),
+        ("CPU flags used by the crypto libraries", ", ".join(f"`{f}`" for f in used_flags)),
         ("OS", f"{platform.system()} {platform.release()}"),
         ("Load average (1, 5, 15 min) at start / end", f"{loads.get('load_start')} / {loads.get('load_end')}"),
         ("Runs per figure", f"{args.repeat}{' (--quick)' if args.quick == '1' else ''}"),
