@@ -126,9 +126,9 @@ Result<SignBenchReport> RunSignBench(const SignBenchConfig& config) {
     return Error(ErrorCode::kInvalidArgument, "--seconds " + std::to_string(config.seconds) +
                                                   " is out of range; use 1 to 3600");
   }
-  if (config.keys < 1 || config.keys > 10'000'000) {
+  if (config.keys < 1 || config.keys > 1'000'000) {
     return Error(ErrorCode::kInvalidArgument, "--keys " + std::to_string(config.keys) +
-                                                  " is out of range; use 1 to 10000000");
+                                                  " is out of range; use 1 to 1000000");
   }
 
   SignBenchReport report;

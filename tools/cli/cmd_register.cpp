@@ -29,7 +29,7 @@ struct RegisterFlags {
 
 // kExitCodePending means the enrollment was started but no code was available; the run
 // printed how to finish it. Scripts test for it to read the code and run the printed command.
-constexpr int kExitCodePending = 4;
+constexpr int kExitCodePending = kExitEnrollmentPending;
 
 std::string JoinScopes(const std::vector<std::string>& scopes) {
   std::string text;

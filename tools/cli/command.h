@@ -15,6 +15,8 @@ inline constexpr int kExitOk = 0;             // everything succeeded
 inline constexpr int kExitFailure = 1;        // nothing succeeded, or a single task failed
 inline constexpr int kExitUsage = 2;          // bad flag, value or input file
 inline constexpr int kExitPartialFailure = 3; // some agents succeeded, some failed
+inline constexpr int kExitEnrollmentPending = 4; // register: enrollment started, finish it with
+                                                 // the printed command and the mailed code
 
 // CommandSetup adds one subcommand to |root|.
 using CommandSetup = void (*)(CLI::App& root, int* exit_code);
