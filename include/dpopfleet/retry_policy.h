@@ -1,5 +1,5 @@
 // Retry decisions for the transport: one pure function that looks at what an attempt
-// produced and says whether to try again and after how long. It reads no clock and starts
+// produced and decides whether to try again and after how long. It reads no clock and starts
 // no timer, so tests drive it with fixed times and an injected random source.
 //
 // Rules (RFC 9110 section 10.2.3, RFC 9449 sections 8 and 9):
@@ -68,7 +68,7 @@ struct RetryState {
   std::vector<std::string> sent_nonces;
 };
 
-// RetryDecision says what to do after an attempt.
+// RetryDecision is the action to take after an attempt.
 struct RetryDecision {
   bool retry = false;
   RetryKind kind = RetryKind::kNone;

@@ -53,11 +53,11 @@ struct HttpResponse {
   const std::string* Header(std::string_view lower_case_name) const;
 };
 
-// NonceScope says whose DPoP nonces apply. RFC 9449 keeps the authorization server's
+// NonceScope selects whose DPoP nonces apply. RFC 9449 keeps the authorization server's
 // nonces (section 8) apart from each resource server's (section 9), even on one origin.
 enum class NonceScope : std::uint8_t { kAuthorizationServer, kResourceServer };
 
-// AttemptContext is what the transport knows when it asks a factory for an attempt.
+// AttemptContext is the state the transport passes to a factory for one attempt.
 struct AttemptContext {
   // attempt counts from 1.
   int attempt = 1;
@@ -82,7 +82,7 @@ struct AttemptRecord {
   // error is kOk for a response, or why the attempt failed (kConnectFailed, kTimedOut, ...).
   ErrorCode error = ErrorCode::kOk;
 
-  // reason says why the attempt was retried or why it ended, such as "429 Retry-After 2s",
+  // reason describes why the attempt was retried or why it ended, such as "429 Retry-After 2s",
   // "503", "connection reset", "use_dpop_nonce".
   std::string reason;
 
