@@ -30,7 +30,8 @@ struct BoundedRun {
   // make_factory builds request |i|'s factory; it runs on the calling thread.
   std::function<RequestFactory(std::size_t i)> make_factory;
 
-  // on_done receives request |i|'s result and latency on the transport's loop thread. It
+  // on_done receives request |i|'s result and latency on the transport's loop thread, or
+  // on the submitting thread for a request submitted after the transport shut down. It
   // must not block; calls for different requests do not overlap.
   std::function<void(std::size_t i, TransferResult result, std::chrono::milliseconds latency)> on_done;
 

@@ -5,8 +5,8 @@
 // Rules (RFC 9110 section 10.2.3, RFC 9449 sections 8 and 9):
 // - 429 waits what Retry-After says; without the header it backs off as for 5xx.
 // - 5xx backs off exponentially with full jitter, clamped to [min_backoff, max_backoff].
-// - A refused, reset or timed-out connection is retried up to max_connection_retries times,
-//   with the same backoff.
+// - A failed connection (DNS lookup failed, refused, reset) or a timed-out attempt is retried
+//   up to max_connection_retries times, with the same backoff.
 // - A DPoP nonce challenge is retried at once, but only with a nonce not sent before.
 // - Every other status is final. The attempt cap and the deadline bound all of the above.
 

@@ -5,7 +5,9 @@
 // request to the loop and returns at once. Each attempt of a request is produced by calling
 // its RequestFactory again, so every attempt carries a fresh DPoP proof (new jti, current
 // iat, the latest nonce for the server). Every submitted request ends with exactly one
-// TransferResult, delivered through its callback on the loop thread, shutdown included.
+// TransferResult, delivered through its callback on the loop thread, shutdown included. The
+// one exception is a request submitted after Shutdown began: its kCancelled result arrives
+// on the submitting thread.
 
 #ifndef DPOPFLEET_TRANSPORT_H_
 #define DPOPFLEET_TRANSPORT_H_
@@ -123,14 +125,14 @@ struct RequestOptions {
 
 // RetryPolicy is the single place that decides whether and when to retry.
 struct RetryPolicy {
-  // Backoff for 5xx and for 429 without Retry-After: exponential from initial_backoff,
-  // with full jitter, clamped to [min_backoff, max_backoff].
+  // Backoff for 5xx, for 429 without Retry-After and between connection retries:
+  // exponential from initial_backoff, with full jitter, clamped to [min_backoff, max_backoff].
   std::chrono::milliseconds initial_backoff{1'000};
   std::chrono::milliseconds min_backoff{1'000};
   std::chrono::milliseconds max_backoff{30'000};
 
-  // max_connection_retries is how often a refused, reset or timed-out connection is
-  // retried.
+  // max_connection_retries is how often a failed connection is retried: a failed DNS
+  // lookup, a refused or reset connection, or an attempt that timed out.
   int max_connection_retries = 3;
 };
 

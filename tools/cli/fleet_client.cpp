@@ -115,6 +115,7 @@ void RunGuarded(int* exit_code, const std::function<int()>& body) {
 int ReportError(const Error& error) {
   std::fprintf(stderr, "error: %s\n", error.message().c_str());
   switch (error.code()) {
+    case ErrorCode::kInvalidArgument:
     case ErrorCode::kPermissionDenied:
     case ErrorCode::kNotFound:
     case ErrorCode::kInvalidUrl:

@@ -82,8 +82,8 @@ std::string ScopeFor(const ClientOptions& options, const ResolvedClient& client)
 void RunGuarded(int* exit_code, const std::function<int()>& body);
 
 // ReportError prints |error| on stderr as "error: <message>" and returns kExitUsage for a
-// problem the user fixes in a flag or file (permission denied, not found, invalid or
-// insecure URL), kExitFailure otherwise.
+// problem the user fixes in a flag or file (invalid argument, permission denied, not found,
+// invalid or insecure URL), kExitFailure otherwise.
 int ReportError(const Error& error);
 
 }  // namespace dpopfleet::cli
