@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the release build (unit, end-to-end, interop and benchmark
-# smoke tests), the BoringSSL build of the crypto core, and an ASan+UBSan build of the unit
-# tests. Servers the tests need are started and stopped by CTest fixtures.
+# smoke tests), the BoringSSL build of the crypto core, JOSE and signing with their tests and
+# benchmark smoke runs, and an ASan+UBSan build of the unit tests. Servers the tests need
+# are started and stopped by the tests or by CTest fixtures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
