@@ -40,6 +40,7 @@ class Realm::Impl {
     if (core) spdlog::info("realm: stopped; {}", core->counters.Snapshot(server ? server->connections_accepted() : 0).ToString());
   }
 
+  realm::StateFileLock state_lock;
   std::unique_ptr<realm::HttpServer> server;
   std::unique_ptr<RealmCore> core;
   std::atomic<RealmCore*> ready{nullptr};
@@ -127,6 +128,11 @@ Status ValidateOptions(const RealmOptions& options) {
                                                "' is not a base URL; pass the scheme, host and port only, "
                                                "such as https://127.0.0.1:8443");
     }
+    if (options.public_url.starts_with("http://") && !IsLoopbackUrl(options.public_url)) {
+      return Error(ErrorCode::kInsecureUrl, "public URL '" + options.public_url +
+                                                "' uses plain http to a host that is not loopback, which clients "
+                                                "refuse; use https://");
+    }
   }
   if (!options.tls && !IsLoopbackAddress(options.bind_address)) {
     return Error(ErrorCode::kInsecureUrl,
@@ -206,6 +212,9 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
 
   realm::PersistedState state;
   if (!options.state_file.empty()) {
+    auto lock = realm::StateFileLock::Acquire(options.state_file);
+    if (!lock) return lock.error();
+    impl->state_lock = std::move(*lock);
     auto loaded = realm::LoadState(options.state_file);
     if (!loaded) return loaded.error();
     state = std::move(*loaded);

@@ -4,6 +4,7 @@
 #include "state_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,6 +155,35 @@ Status SaveState(const std::string& path, const PersistedState& state) {
                                           std::strerror(saved));
   }
   return {};
+}
+
+StateFileLock& StateFileLock::operator=(StateFileLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+StateFileLock::~StateFileLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<StateFileLock> StateFileLock::Acquire(const std::string& state_path) {
+  const std::string lock_path = state_path + ".lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Error(ErrorCode::kIoError, "cannot open the lock file " + lock_path + ": " +
+                                          std::strerror(errno) + "; check that its directory exists and is writable");
+  }
+  StateFileLock lock(fd);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    return Error(ErrorCode::kPermissionDenied,
+                 "state file " + state_path + " is in use by another realm (it holds " + lock_path +
+                     "); give each realm its own --state-file");
+  }
+  return lock;
 }
 
 }  // namespace dpopfleet::realm

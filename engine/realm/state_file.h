@@ -26,6 +26,27 @@ Result<PersistedState> LoadState(const std::string& path);
 // path.
 Status SaveState(const std::string& path, const PersistedState& state);
 
+// StateFileLock is an exclusive flock(2) on "<state file>.lock", held while a realm uses the
+// state file, so two realms cannot overwrite each other's clients. It is move-only and
+// releases the lock when destroyed.
+class StateFileLock {
+ public:
+  StateFileLock() = default;
+  StateFileLock(StateFileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  StateFileLock& operator=(StateFileLock&& other) noexcept;
+  ~StateFileLock();
+
+  // Acquire locks |state_path|. It fails with kPermissionDenied naming the file when
+  // another realm, in this process or another, holds the lock, and with kIoError when the
+  // lock file cannot be opened.
+  static Result<StateFileLock> Acquire(const std::string& state_path);
+
+ private:
+  explicit StateFileLock(int fd) : fd_(fd) {}
+
+  int fd_ = -1;
+};
+
 }  // namespace dpopfleet::realm
 
 #endif  // DPOPFLEET_ENGINE_REALM_STATE_FILE_H_

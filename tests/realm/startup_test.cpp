@@ -107,3 +107,57 @@ TEST_F(StartupTest, RefusesStateFileOthersCanRead) {
 
 }  // namespace
 }  // namespace dpopfleet
+
+namespace dpopfleet {
+namespace {
+
+// Two realms on one state file would each overwrite the other's clients, so the second is
+// refused while the first runs, and accepted once it stopped.
+TEST(StateFileLockTest, SecondRealmOnSameFileRefused) {
+  char directory[] = "/tmp/dpopfleet-state-lock-XXXXXX";
+  ASSERT_NE(::mkdtemp(directory), nullptr);
+  RealmOptions options;
+  options.state_file = std::string(directory) + "/state.json";
+
+  {
+    auto first = Realm::Start(options);
+    ASSERT_TRUE(first.ok()) << first.error().ToString();
+    auto second = Realm::Start(options);
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().code(), ErrorCode::kPermissionDenied);
+    EXPECT_NE(second.error().message().find("in use by another realm"), std::string::npos)
+        << second.error().message();
+  }
+
+  {
+    auto after_stop = Realm::Start(options);
+    EXPECT_TRUE(after_stop.ok()) << after_stop.error().ToString();
+  }
+  std::filesystem::remove_all(directory);
+}
+
+// A public URL that clients would refuse is rejected at start; a front's https URL in
+// front of a plain-HTTP loopback realm is the supported set-up.
+TEST(PublicUrlTest, RejectsUrlsClientsRefuse) {
+  RealmOptions plain_remote;
+  plain_remote.public_url = "http://example.invalid:8443";
+  auto rejected = Realm::Start(plain_remote);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().code(), ErrorCode::kInsecureUrl);
+
+  RealmOptions with_path;
+  with_path.public_url = "https://127.0.0.1:8443/realms";
+  auto with_path_result = Realm::Start(with_path);
+  ASSERT_FALSE(with_path_result.ok());
+  EXPECT_EQ(with_path_result.error().code(), ErrorCode::kInvalidUrl);
+
+  RealmOptions front;
+  front.tls = false;
+  front.public_url = "https://127.0.0.1:8443";
+  auto started = Realm::Start(front);
+  ASSERT_TRUE(started.ok()) << started.error().ToString();
+  EXPECT_EQ((*started)->issuer(), "https://127.0.0.1:8443/realms/default");
+}
+
+}  // namespace
+}  // namespace dpopfleet

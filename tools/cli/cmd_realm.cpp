@@ -71,7 +71,7 @@ void Setup(CLI::App& root, int* exit_code) {
   serve->add_option("--key", options->key_file, "PEM private key matching --cert");
   serve->add_option("--ca-out", options->ca_out_file, "Where to write the generated CA certificate; default: a temporary file removed on exit");
   serve->add_option("--outbox", options->outbox_dir, "Directory receiving verification messages; default: a temporary directory removed on exit");
-  serve->add_option("--state-file", options->state_file, "File keeping registered clients and the signing key across restarts (mode 0600)");
+  serve->add_option("--state-file", options->state_file, "File keeping registered clients and the private token-signing key across restarts (mode 0600; one realm per file, locked through FILE.lock)");
   serve->add_option("--realm", *realms, "Realm name served under /realms/NAME (repeatable); default: default");
   serve->add_option("--client", *clients, "Pre-registered client ID:SECRET[:dpop] (repeatable); :dpop requires DPoP proofs");
   serve->add_flag("--require-nonce", options->require_nonce, "Require server-provided DPoP nonces");
