@@ -83,7 +83,7 @@ std::string FormatSummary(const FleetSummary& summary, std::string_view title) {
   std::snprintf(line, sizeof(line), "  throughput  %.1f/s over %.2f s\n", summary.per_second, summary.wall_seconds);
   text += line;
   // Latency is per agent and excludes time spent queued behind the concurrency limit, so
-  // the line says what it measures: otherwise p99 and the wall time seem to disagree.
+  // the line states what it measures, because otherwise p99 and the wall time seem to disagree.
   std::snprintf(line, sizeof(line), "  latency ms  p50 %.0f  p90 %.0f  p99 %.0f  max %.0f  (per agent, submission to final response)\n", summary.latency_p50_ms,
                 summary.latency_p90_ms, summary.latency_p99_ms, summary.latency_max_ms);
   text += line;

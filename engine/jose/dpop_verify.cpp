@@ -78,7 +78,14 @@ Status CheckClaims(const internal::JsonObject& payload, const ProofExpectations&
   bool iat_ok = iat && (iat->kind == internal::JsonKind::kInteger ||
                         iat->kind == internal::JsonKind::kNumber);
   if (!jti || jti->empty() || !htm || !htu || !iat_ok) {
-    const char* missing = !jti || jti->empty() ? "jti" : !htm ? "htm" : !htu ? "htu" : "iat";
+    const char* missing = "iat";
+    if (!jti || jti->empty()) {
+      missing = "jti";
+    } else if (!htm) {
+      missing = "htm";
+    } else if (!htu) {
+      missing = "htu";
+    }
     return Reject(ErrorCode::kProofMissingClaim,
                   std::string("proof payload lacks a valid \"") + missing + "\" claim");
   }

@@ -1,7 +1,7 @@
 // P-256 keys, ES256 signatures, SHA-256 and random bytes.
 //
 // One interface over two backends, chosen at build time with DPOPFLEET_CRYPTO: OpenSSL 3
-// (the default) or Debian's BoringSSL. Nothing here knows about JSON or HTTP.
+// (the default) or Debian's BoringSSL. Nothing here depends on JSON or HTTP.
 //
 // Thread safety: every function and every const method may be called from many threads at
 // once, on the same object too. Non-const methods need external synchronisation.

@@ -61,7 +61,7 @@ struct VerifiedProof {
 // VerifyProof checks |proof| against |expected|: compact JWS syntax, "typ" exactly
 // "dpop+jwt", "alg" exactly "ES256", a public "jwk" (one with "d" is rejected), the
 // signature, "htm", "htu", the "iat" window, "ath" and "nonce". On failure the Error's code
-// is one of the kProof* codes, one per check, and the message says which value failed.
+// is one of the kProof* codes, one per check, and the message names the value that failed.
 Result<VerifiedProof> VerifyProof(std::string_view proof, const ProofExpectations& expected);
 
 // ReplayCache remembers (thumbprint, jti) pairs until they expire, so a proof cannot be

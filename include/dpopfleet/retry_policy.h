@@ -3,7 +3,7 @@
 // no timer, so tests drive it with fixed times and an injected random source.
 //
 // Rules (RFC 9110 section 10.2.3, RFC 9449 sections 8 and 9):
-// - 429 waits what Retry-After says; without the header it backs off as for 5xx.
+// - 429 waits for the Retry-After value; without the header it backs off as for 5xx.
 // - 5xx backs off exponentially with full jitter, clamped to [min_backoff, max_backoff].
 // - A failed connection (DNS lookup failed, refused, reset) or a timed-out attempt is retried
 //   up to max_connection_retries times, with the same backoff.

@@ -99,7 +99,7 @@ class Error {
   std::string message_;
 };
 
-// Result holds either a T or an Error. Accessing the wrong alternative is a programming
+// Result contains either a T or an Error. Accessing the wrong alternative is a programming
 // error and throws std::bad_variant_access.
 template <typename T>
 class [[nodiscard]] Result {

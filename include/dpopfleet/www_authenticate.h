@@ -34,7 +34,7 @@ struct AuthChallenge {
 // the value and the offset where it stops following RFC 9110's grammar.
 Result<std::vector<AuthChallenge>> ParseWwwAuthenticate(std::string_view value);
 
-// IsDpopNonceChallenge returns true if |value| parses and holds a challenge with scheme
+// IsDpopNonceChallenge returns true if |value| parses and contains a challenge with scheme
 // "DPoP" whose "error" auth-param is exactly "use_dpop_nonce". A match only in another
 // parameter, such as realm="use_dpop_nonce_blocklist", does not count.
 bool IsDpopNonceChallenge(std::string_view value);

@@ -136,7 +136,7 @@ TEST(StateFileLockTest, SecondRealmOnSameFileRefused) {
   std::filesystem::remove_all(directory);
 }
 
-// A public URL that clients would refuse is rejected at start; a front's https URL in
+// A public URL that clients would refuse is rejected at start. A front's https URL in
 // front of a plain-HTTP loopback realm is the supported set-up.
 TEST(PublicUrlTest, RejectsUrlsClientsRefuse) {
   RealmOptions plain_remote;

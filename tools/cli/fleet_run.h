@@ -42,7 +42,7 @@ std::vector<const AgentOutcome*> FailedOutcomes(const std::vector<Result>& resul
 }
 
 // MarkCancelled gives every agent of |results| that the transport cancelled the error
-// |reason| (such as "cancelled by SIGINT"), so its record says why it has no result.
+// |reason| (such as "cancelled by SIGINT"), so its record states why it has no result.
 template <typename Result>
 void MarkCancelled(std::vector<Result>& results, const std::string& reason) {
   for (Result& result : results) {

@@ -58,7 +58,7 @@ InterruptWatcher::~InterruptWatcher() {
   sigaction(SIGTERM, &g_previous_term, nullptr);
   g_write_fd = -1;
 
-  // A zero byte tells the watcher thread to stop; no signal has number 0.
+  // A zero byte signals the watcher thread to stop; no signal has number 0.
   unsigned char stop = 0;
   (void)!write(pipe_[1], &stop, 1);
   thread_.join();
