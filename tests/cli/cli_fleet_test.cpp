@@ -2,73 +2,16 @@
 // a server get a reference realm started in this process.
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <array>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
-#include <sstream>
-#include <thread>
+#include <string>
 
-#include <gtest/gtest.h>
-
-#include "dpopfleet/realm.h"
+#include "cli_fixture.h"
 
 namespace dpopfleet {
 namespace {
-
-struct CommandOutput {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
-
-mode_t ModeOf(const std::string& path) {
-  struct stat info {};
-  EXPECT_EQ(stat(path.c_str(), &info), 0) << path;
-  return info.st_mode & 07777;
-}
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/dpopfleet-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  // Run runs `dpopfleet <arguments>` with stdin from |stdin_path| and returns its exit code
-  // and output.
-  CommandOutput Run(const std::string& arguments, const std::string& stdin_path = "/dev/null") {
-    std::string err_path = dir_ + "/stderr.txt";
-    std::string command = std::string(DPOPFLEET_BINARY) + " " + arguments + " <" + stdin_path + " 2>" + err_path;
-    CommandOutput output;
-    std::FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return output;
-    std::array<char, 4096> buffer{};
-    std::size_t read = 0;
-    while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.out.append(buffer.data(), read);
-    int status = pclose(pipe);
-    output.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    output.err = ReadFile(err_path);
-    return output;
-  }
-
-  std::string dir_;
-};
 
 TEST_F(CliTest, DemoDefaultAgents) {
   // The README's first command ends in `build/dpopfleet demo`; this is that binary.
@@ -86,60 +29,6 @@ TEST_F(CliTest, DemoRejectsZeroAgents) {
   EXPECT_EQ(demo.exit_code, 2);
   EXPECT_NE(demo.err.find("--agents"), std::string::npos);
 }
-
-class CliRealmTest : public CliTest {
- protected:
-  void SetUp() override {
-    CliTest::SetUp();
-    auto realm = Realm::Start(RealmOptions{});
-    ASSERT_TRUE(realm.ok()) << realm.error().ToString();
-    realm_ = std::move(*realm);
-    config_ = dir_ + "/strongdmid";
-    common_ = " --ca-file " + realm_->ca_file() + " --config-dir " + config_;
-  }
-  void TearDown() override {
-    realm_.reset();
-    CliTest::TearDown();
-  }
-
-  // RegisterInteractively runs `register` for |email| and types the code the realm mailed
-  // into its standard input, as a person reading the mail would.
-  CommandOutput RegisterInteractively(const std::string& email) {
-    std::string fifo = dir_ + "/stdin.fifo";
-    EXPECT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-    std::thread typist([&] {
-      std::ofstream input(fifo);  // opens once the command's shell opens the other end
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-      std::optional<std::string> code;
-      while (!(code = realm_->LatestVerificationCode(email)) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      input << code.value_or("NO-CODE") << "\n";
-    });
-    CommandOutput output = Run("register --issuer " + realm_->issuer() + " --email " + email +
-                                   " --name cli --description 'CLI test' --scope agent" + common_,
-                               fifo);
-    typist.join();
-    return output;
-  }
-
-  // RegisterWithWrongSecret registers a client for |email| and then alters its stored
-  // secret, so every token request fails with invalid_client.
-  void RegisterWithWrongSecret(const std::string& email) {
-    CommandOutput registered = RegisterInteractively(email);
-    ASSERT_EQ(registered.exit_code, 0) << registered.out << registered.err;
-    std::string client_file = std::filesystem::directory_iterator(config_)->path().string() + "/client.json";
-    std::string content = ReadFile(client_file);
-    auto secret = content.find("sec_");
-    ASSERT_NE(secret, std::string::npos);
-    content.replace(secret, 4, "bad_");
-    std::ofstream(client_file, std::ios::trunc) << content;
-  }
-
-  std::unique_ptr<Realm> realm_;
-  std::string config_;
-  std::string common_;
-};
 
 TEST_F(CliRealmTest, RegisterWrongThenRightCode) {
   CommandOutput wrong =

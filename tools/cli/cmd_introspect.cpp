@@ -2,11 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <optional>
+#include <string_view>
 
 #include "command.h"
 #include "dpopfleet/oauth_introspection.h"
@@ -22,9 +25,39 @@ struct TokenFileFlags {
   std::string token_file;
 };
 
+constexpr const char* kTokenFileFix = "pass the file `mint --out` writes or one token per line";
+
+// TokenFromLine returns the token on |line| (line |number| of |path|), or nullopt for a
+// line without one: a blank line, or a `mint --out` record of an agent whose token
+// request failed. Any other line that is not a token throws UsageError naming the line.
+std::optional<std::string> TokenFromLine(std::string_view line, const std::string& path, std::size_t number) {
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
+  if (line.empty()) return std::nullopt;
+
+  std::string where = path + " line " + std::to_string(number) + ": ";
+  if (line.front() != '{') {
+    if (std::any_of(line.begin(), line.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
+      throw UsageError(where + "contains a space, which no access token does; " + kTokenFileFix);
+    }
+    return std::string(line);
+  }
+
+  auto fields = JsonFields::Parse(line, "record");
+  if (!fields.ok()) throw UsageError(where + "not a JSON object; " + kTokenFileFix);
+  if (auto token = fields->String("access_token")) {
+    if (token->empty()) throw UsageError(where + "access_token is empty; " + kTokenFileFix);
+    return token;
+  }
+  if (!fields->Has("access_token") && fields->Has("error")) return std::nullopt;
+  if (!fields->Has("access_token")) throw UsageError(where + "has no access_token; " + kTokenFileFix);
+  throw UsageError(where + "access_token is not a string; " + kTokenFileFix);
+}
+
 // ReadTokens returns the tokens in |path|: the "access_token" of each JSON line (as
-// `mint --out` writes), or the whole file as one token.
-std::vector<std::string> ReadTokens(const std::string& path) {
+// `mint --out` writes), or one token per line. Blank lines and records of failed agents
+// are skipped, and |*failed_records| receives the number of skipped records.
+std::vector<std::string> ReadTokens(const std::string& path, std::size_t* failed_records) {
   // Access tokens are secrets until they expire, so reject a file that other users can read,
   // as the credential store does for client secrets.
   struct stat info {};
@@ -37,31 +70,29 @@ std::vector<std::string> ReadTokens(const std::string& path) {
   }
   std::ifstream file(path);
   if (!file) throw UsageError("cannot read --token-file " + path);
-  std::stringstream content;
-  content << file.rdbuf();
-  std::string text = content.str();
 
   std::vector<std::string> tokens;
-  std::istringstream lines(text);
   std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line.front() != '{') continue;
-    auto fields = JsonFields::Parse(line, path);
-    if (!fields.ok()) throw UsageError(fields.error().message());
-    if (auto token = fields->String("access_token")) tokens.push_back(*token);
-  }
-  if (tokens.empty()) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    if (text.empty() || text.front() == '{') {
-      throw UsageError(path + " contains no access token; pass a file from `mint --out` or one with a single token");
+  *failed_records = 0;
+  for (std::size_t number = 1; std::getline(file, line); ++number) {
+    std::optional<std::string> token = TokenFromLine(line, path, number);
+    if (token) {
+      tokens.push_back(std::move(*token));
+    } else if (line.find('{') != std::string::npos) {
+      ++*failed_records;
     }
-    tokens.push_back(text);
   }
+  if (tokens.empty()) throw UsageError(path + " contains no access token; " + kTokenFileFix);
   return tokens;
 }
 
 int Run(const TokenFileFlags& flags, bool revoke) {
-  std::vector<std::string> tokens = ReadTokens(flags.token_file);
+  std::size_t failed_records = 0;
+  std::vector<std::string> tokens = ReadTokens(flags.token_file, &failed_records);
+  if (failed_records > 0) {
+    std::fprintf(stderr, "skipped %zu records of %s without a token (their agents' token requests failed)\n",
+                 failed_records, flags.token_file.c_str());
+  }
   auto transport = MakeTransport(flags.client);
   auto client = ResolveClient(*transport, flags.client);
   if (!client.ok()) return ReportError(client.error());
@@ -106,7 +137,7 @@ void AddTokenFileCommand(CLI::App& root, int* exit_code, const char* name, const
   auto* command = root.add_subcommand(name, help);
   auto flags = std::make_shared<TokenFileFlags>();
   command->add_option("--token-file", flags->token_file,
-                      "File with one access token, or JSON lines with \"access_token\" as `mint --out` writes")
+                      "File of access tokens: the JSON lines `mint --out` writes, or one token per line; blank lines are skipped")
       ->required();
   AddStoredClientOptions(command, &flags->client);
   command->callback([=] { RunGuarded(exit_code, [&] { return Run(*flags, revoke); }); });
