@@ -58,6 +58,15 @@ void CurlTransport::StartAttempt(RequestPtr request) {
   Status allowed = CheckUrlAllowed(built->url, options_.allow_insecure_http);
   if (!allowed.ok()) return Fail(std::move(request), allowed.error());
 
+  // Only a request without a url_hint can find its lane full here, having learnt its origin
+  // just now. It waits in the lane and is built again, with the nonce of that time, when
+  // its turn comes.
+  if (!lanes_.HasRoom(request->origin)) {
+    bool retry = request->retry.attempts > 0;
+    lanes_.Push(std::move(request), retry);
+    return;
+  }
+
   // The nonce the proof carries is the one the cache held when the factory ran.
   std::string nonce = servers_.Nonce(request->origin, request->options.nonce_scope);
   std::vector<std::string>& sent = request->retry.sent_nonces;
@@ -90,6 +99,7 @@ void CurlTransport::StartAttempt(RequestPtr request) {
   }
 
   counters_.attempts.fetch_add(1, std::memory_order_relaxed);
+  lanes_.OnStarted(request->origin);
   PendingRequest* raw = request.get();
   in_flight_.emplace(raw, std::move(request));
 }
@@ -109,6 +119,7 @@ void CurlTransport::FinishAttempt(PendingRequest* raw, CURLcode code) {
   curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &http_version);
   curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
   curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+  lanes_.OnFinished(request->origin, code == CURLE_OK ? HttpVersionNumber(http_version) : 0);
   counters_.connections_opened.fetch_add(static_cast<std::uint64_t>(connects),
                                          std::memory_order_relaxed);
   curl_multi_remove_handle(multi_.get(), easy);

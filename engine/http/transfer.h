@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "curl_handles.h"
@@ -50,6 +51,8 @@ struct PendingRequest {
   bool resend_stopped = false;
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
+
+using PendingRequestPtr = std::unique_ptr<PendingRequest>;
 
 // CheckUrlAllowed returns OK for https:// URLs, and for http:// URLs to loopback hosts or
 // when |allow_insecure_http| is set; otherwise kInsecureUrl (or kInvalidUrl for other

@@ -25,7 +25,7 @@ std::int64_t SteadyMillis() {
 }  // namespace
 
 CurlTransport::CurlTransport(TransportOptions options, CurlMulti multi)
-    : options_(std::move(options)), multi_(std::move(multi)) {}
+    : options_(std::move(options)), multi_(std::move(multi)), lanes_(options_) {}
 
 CurlTransport::~CurlTransport() { Shutdown(); }
 
@@ -81,10 +81,10 @@ void CurlTransport::Submit(RequestFactory factory, RequestOptions options, Callb
   request->options = std::move(options);
   counters_.requests_submitted.fetch_add(1, std::memory_order_relaxed);
 
-  // A callback that submits runs on the loop thread, which owns ready_ and needs no wakeup.
-  // Once stopping_ is set, accepting_ is false too, and the request is cancelled below.
+  // A callback that submits runs on the loop thread, which owns the lanes and needs no
+  // wakeup. Once stopping_ is set, accepting_ is false too, and the request is cancelled below.
   if (std::this_thread::get_id() == loop_thread_id_ && !stopping_.load(std::memory_order_acquire)) {
-    ready_.push_back(std::move(request));
+    Route(std::move(request));
     return;
   }
 
@@ -158,8 +158,9 @@ void CurlTransport::Run() {
     RunDueCurlTimer();
     CollectFinishedTransfers();
 
-    // Retries that need no wait start at once instead of after the next wait.
-    bool can_start = !ready_.empty() && static_cast<long>(in_flight_.size()) < options_.max_in_flight;
+    // Retries that need no wait, and requests whose lane a finished transfer freed, start at
+    // once instead of after the next wait.
+    bool can_start = HasInFlightRoom() && (lanes_.HasStartable() || !unrouted_.empty());
     long timeout = can_start ? 0 : PollTimeoutMillis(options_.clock->NowUnixMillis());
 
     std::size_t count = events_.Wait(static_cast<int>(timeout), &ready);
@@ -187,20 +188,39 @@ void CurlTransport::DrainSubmissions() {
     std::lock_guard lock(submit_mutex_);
     batch.swap(submitted_);
   }
-  for (RequestPtr& request : batch) ready_.push_back(std::move(request));
+  for (RequestPtr& request : batch) Route(std::move(request));
 }
 
 void CurlTransport::FireDueTimers(std::int64_t now_unix_millis) {
   while (!timers_.empty() && timers_.begin()->first.first <= now_unix_millis) {
-    ready_.push_back(std::move(timers_.begin()->second));
+    lanes_.Push(std::move(timers_.begin()->second), /*retry=*/true);
     timers_.erase(timers_.begin());
   }
 }
 
+void CurlTransport::Route(RequestPtr request) {
+  if (request->origin.empty()) {
+    unrouted_.push_back(std::move(request));
+    return;
+  }
+  lanes_.Push(std::move(request), /*retry=*/false);
+}
+
+bool CurlTransport::HasInFlightRoom() const {
+  return static_cast<long>(in_flight_.size()) < options_.max_in_flight;
+}
+
 void CurlTransport::StartReady() {
-  while (!ready_.empty() && static_cast<long>(in_flight_.size()) < options_.max_in_flight) {
-    RequestPtr request = std::move(ready_.front());
-    ready_.pop_front();
+  while (HasInFlightRoom()) {
+    RequestPtr request = lanes_.PopStartable();
+    if (request == nullptr) break;
+    StartAttempt(std::move(request));
+  }
+
+  // Building an unrouted request reveals its lane; StartAttempt parks it there if it is full.
+  while (HasInFlightRoom() && !unrouted_.empty()) {
+    RequestPtr request = std::move(unrouted_.front());
+    unrouted_.pop_front();
     StartAttempt(std::move(request));
   }
 }
@@ -225,7 +245,7 @@ long CurlTransport::PollTimeoutMillis(std::int64_t now_unix_millis) const {
 
 void CurlTransport::Schedule(RequestPtr request, std::chrono::milliseconds wait) {
   if (wait.count() <= 0) {
-    ready_.push_back(std::move(request));
+    lanes_.Push(std::move(request), /*retry=*/true);
     return;
   }
   std::int64_t due = options_.clock->NowUnixMillis() + wait.count();
@@ -260,8 +280,9 @@ void CurlTransport::CancelAll() {
   in_flight_.clear();
   for (auto& [key, request] : timers_) cancelled.push_back(std::move(request));
   timers_.clear();
-  for (RequestPtr& request : ready_) cancelled.push_back(std::move(request));
-  ready_.clear();
+  lanes_.DrainAll(&cancelled);
+  for (RequestPtr& request : unrouted_) cancelled.push_back(std::move(request));
+  unrouted_.clear();
   {
     std::lock_guard lock(submit_mutex_);
     for (RequestPtr& request : submitted_) cancelled.push_back(std::move(request));

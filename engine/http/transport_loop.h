@@ -1,6 +1,6 @@
 // CurlTransport: the Transport implementation. One loop thread owns the CURLM handle, the
-// easy-handle pool, the queue of requests waiting for an in-flight slot and the timer
-// queue of requests waiting out a backoff or Retry-After. Other threads only touch the
+// easy-handle pool, the per-origin lanes of requests waiting for room in libcurl and the
+// timer queue of requests waiting out a backoff or Retry-After. Other threads only touch the
 // submission queue (under a mutex held for a vector push or swap), the server-state cache
 // and the atomic counters.
 
@@ -20,6 +20,7 @@
 
 #include "curl_handles.h"
 #include "dpopfleet/transport.h"
+#include "origin_lanes.h"
 #include "response_analysis.h"
 #include "server_state.h"
 #include "socket_events.h"
@@ -46,7 +47,7 @@ class CurlTransport final : public Transport {
   TransportCounters counters() const override;
 
  private:
-  using RequestPtr = std::unique_ptr<PendingRequest>;
+  using RequestPtr = PendingRequestPtr;
 
   struct Counters {
     std::atomic<std::uint64_t> requests_submitted{0};
@@ -69,6 +70,8 @@ class CurlTransport final : public Transport {
   void RunDueCurlTimer();
   void DrainSubmissions();
   void FireDueTimers(std::int64_t now_unix_millis);
+  void Route(RequestPtr request);
+  bool HasInFlightRoom() const;
   void StartReady();
   void CollectFinishedTransfers();
   long PollTimeoutMillis(std::int64_t now_unix_millis) const;
@@ -103,7 +106,11 @@ class CurlTransport final : public Transport {
   // Owned by the loop thread.
   EasyPool pool_;
   HttpDateCache dates_;
-  std::deque<RequestPtr> ready_;
+  OriginLanes lanes_;
+
+  // unrouted_ holds first attempts without a url_hint: their origin, and so their lane, is
+  // known only once the factory has built them.
+  std::deque<RequestPtr> unrouted_;
   std::map<std::pair<std::int64_t, std::uint64_t>, RequestPtr> timers_;
   std::uint64_t timer_sequence_ = 0;
 

@@ -114,6 +114,8 @@ struct RequestOptions {
   // it to give the first attempt the cached nonce and clock offset. When it is empty, the
   // transport learns the origin from the first HttpRequest and, if a nonce or offset is
   // cached for it, calls the factory once more so that the attempt sent carries them.
+  // Such a request that finds its origin's connections all busy waits and is built again
+  // when one is free, so a url_hint also saves that extra factory call.
   std::string url_hint;
 
   // on_first_attempt, when set, runs once on the loop thread as soon as the first attempt
@@ -145,7 +147,12 @@ struct TransportOptions {
   long max_total_connections = 64;
   long max_host_connections = 16;
 
-  // max_in_flight caps transfers handed to libcurl at once; the rest wait in a queue.
+  // max_in_flight caps requests whose attempt is under way at once; the rest wait in the
+  // transport's queue, where their factory has not run yet. Each origin also gets at most
+  // as many transfers as its connections carry at once: max_host_connections for HTTP/1.1,
+  // and max_host_connections x max_concurrent_streams once a response came over HTTP/2.
+  // So an attempt is built, and its DPoP proof signed with the latest nonce, just before
+  // it goes on the wire.
   long max_in_flight = 1'000;
 
   // max_concurrent_streams caps HTTP/2 streams per connection (CURLMOPT_MAX_CONCURRENT_STREAMS).
