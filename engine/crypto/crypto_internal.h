@@ -6,8 +6,10 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "dpopfleet/crypto.h"
+#include "dpopfleet/status.h"
 
 namespace dpopfleet::internal {
 
@@ -25,6 +27,35 @@ bool DecodePoint(std::span<const std::uint8_t> point, P256PublicKey* out);
 // IsValidP256Scalar returns true if |d| is 32 bytes and, as a big-endian integer, lies in
 // [1, n-1] where n is the order of the P-256 base point.
 bool IsValidP256Scalar(std::span<const std::uint8_t> d);
+
+// The backend half of P256Key. P256Key keeps only raw bytes, which each backend turns into
+// its own objects for the duration of one call. Every copy of the scalar is wiped after.
+using P256Scalar = std::array<std::uint8_t, kP256ScalarSize>;
+
+// RandomScalarBytes fills |out| from the backend's generator for private values. It
+// returns kOk or kCryptoFailure.
+ErrorCode RandomScalarBytes(P256Scalar* out);
+
+// DerivePublicKey computes d·G for a scalar already checked with IsValidP256Scalar. It
+// returns false only if the backend fails (for example, cannot allocate).
+bool DerivePublicKey(const P256Scalar& d, P256PublicKey* out);
+
+// SignDigestWithScalar signs |digest| with the private scalar |d| and writes R||S. It
+// returns kOk or kCryptoFailure.
+ErrorCode SignDigestWithScalar(const P256Scalar& d, const Sha256Digest& digest, Es256Signature* out);
+
+// PemKey is a P-256 private key read from PEM: its scalar and the public point the file
+// carries (the backend derives it when the file has none).
+struct PemKey {
+  P256Scalar scalar{};
+  P256PublicKey public_key;
+
+  ~PemKey() { SecureClear(scalar); }
+};
+
+// ReadPemKey parses an unencrypted PEM private key into |*out|. It fails with kInvalidKey
+// and a message naming the problem if the text is not such a key or not on P-256.
+Status ReadPemKey(std::string_view pem, PemKey* out);
 
 }  // namespace dpopfleet::internal
 

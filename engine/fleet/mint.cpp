@@ -17,8 +17,11 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
   first_key = std::min(first_key, keys.size());
   count = std::min(count, keys.size() - first_key);
   std::vector<MintResult> results(count);
-  std::vector<std::string> presigned(count);
-  std::vector<std::int64_t> presigned_at(count, 0);
+  // The current chunk's presigned proofs, request i at i - presigned_begin. Only one chunk
+  // is kept: RunBounded makes a chunk's factories right after preparing it.
+  std::vector<std::string> presigned;
+  std::size_t presigned_begin = 0;
+  std::int64_t presigned_at = 0;
   ProofBuilder builder(*config.clock);
   BatchSigner signer(keys, *config.clock);
   auto htu = NormalizeHtu(config.token_endpoint);
@@ -46,6 +49,8 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
   // carry the nonce cached when the chunk is signed, so nonce retries stay rare. A proof
   // that fails here is signed again by the factory.
   run.prepare_chunk = [&](std::size_t begin, std::size_t end) {
+    presigned.clear();
+    presigned_begin = begin;
     if (!config.dpop || !htu.ok() || !origin.ok()) return;
     nonce = transport.CachedNonce(*origin, NonceScope::kAuthorizationServer);
     std::int64_t clock_offset = transport.ClockOffsetSeconds(*origin);
@@ -55,11 +60,10 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
     }
     BatchOutput output;
     (void)signer.Sign(requests, &output);
-    std::int64_t now = config.clock->NowUnixMillis();
+    presigned_at = config.clock->NowUnixMillis();
+    presigned.resize(end - begin);
     for (std::size_t i = begin; i < end; ++i) {
-      if (output.status(i - begin) != ErrorCode::kOk) continue;
-      presigned[i] = std::string(output.proof(i - begin));
-      presigned_at[i] = now;
+      if (output.status(i - begin) == ErrorCode::kOk) presigned[i - begin] = std::string(output.proof(i - begin));
     }
   };
 
@@ -70,9 +74,11 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
     spec.scope = config.scope;
     spec.key = config.dpop ? &keys.key(first_key + i) : nullptr;
     spec.builder = &builder;
-    spec.presigned_proof = std::move(presigned[i]);
-    spec.presigned_nonce = nonce;
-    spec.presigned_at_millis = presigned_at[i];
+    if (i >= presigned_begin && i - presigned_begin < presigned.size()) {
+      spec.presigned_proof = std::move(presigned[i - presigned_begin]);
+      spec.presigned_nonce = nonce;
+      spec.presigned_at_millis = spec.presigned_proof.empty() ? 0 : presigned_at;
+    }
     spec.clock = config.clock;
     return MakeTokenRequestFactory(std::move(spec));
   };
@@ -84,7 +90,7 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
     result.thumbprint = key.thumbprint();
     if (!transfer.response || result.error) return;
 
-    TokenExpectations expected{config.dpop ? std::string_view(key.thumbprint()) : std::string_view(),
+    TokenExpectations expected{config.dpop ? std::string_view(result.thumbprint) : std::string_view(),
                                config.allow_bearer};
     auto token = ParseTokenResponse(*transfer.response, expected, config.token_endpoint);
     if (!token.ok()) {
@@ -92,6 +98,9 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
       return;
     }
     if (token->expires_in > 0) result.expires_at_unix = config.clock->NowUnixSeconds() + token->expires_in;
+    // A fleet keeps every token; the decoded claims would double what each agent holds, and
+    // DecodeTokenClaims recovers them from the token when needed.
+    token->claims_json = std::string();
     result.token = std::move(*token);
   };
 

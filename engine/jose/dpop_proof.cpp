@@ -2,6 +2,7 @@
 
 #include "dpopfleet/dpop_proof.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -15,27 +16,49 @@ std::string AccessTokenHash(std::string_view access_token) {
   return Base64UrlEncode(Sha256(access_token));
 }
 
-ProofKey::ProofKey(P256Key key, std::string header_b64, std::string thumbprint)
-    : key_(std::move(key)), header_b64_(std::move(header_b64)), thumbprint_(std::move(thumbprint)) {}
+namespace {
 
-ProofKey ProofKey::Create(P256Key key) {
-  std::string header = R"({"typ":"dpop+jwt","alg":"ES256","jwk":)";
-  header += PublicJwkJson(key.public_key());
-  header.push_back('}');
+// The header's JSON around the two coordinates. The JWK members are in RFC 7638 order, so
+// the JWK is byte for byte the one JwkThumbprint hashes.
+constexpr std::string_view kHeaderPrefix = R"({"typ":"dpop+jwt","alg":"ES256","jwk":{"crv":"P-256","kty":"EC","x":")";
+constexpr std::string_view kHeaderMiddle = R"(","y":")";
+constexpr std::string_view kHeaderSuffix = R"("}})";
+constexpr std::size_t kCoordinateB64Size = Base64UrlEncodedSize(kP256CoordinateSize);
+constexpr std::size_t kHeaderJsonSize =
+    kHeaderPrefix.size() + kCoordinateB64Size + kHeaderMiddle.size() + kCoordinateB64Size + kHeaderSuffix.size();
+static_assert(Base64UrlEncodedSize(kHeaderJsonSize) == kProofHeaderB64Size);
 
-  std::string header_b64 = Base64UrlEncode(header);
-  std::string thumbprint = JwkThumbprint(key.public_key());
-  return ProofKey(std::move(key), std::move(header_b64), std::move(thumbprint));
+}  // namespace
+
+void ProofKey::AppendHeaderB64(std::string* out) const {
+  // The JSON is assembled on the stack, so a caller whose string has the capacity builds
+  // proofs without heap allocation.
+  std::array<char, kHeaderJsonSize> json;
+  char* cursor = std::copy(kHeaderPrefix.begin(), kHeaderPrefix.end(), json.data());
+  cursor += Base64UrlEncode(key_.public_key().x, cursor);
+  cursor = std::copy(kHeaderMiddle.begin(), kHeaderMiddle.end(), cursor);
+  cursor += Base64UrlEncode(key_.public_key().y, cursor);
+  std::copy(kHeaderSuffix.begin(), kHeaderSuffix.end(), cursor);
+  Base64UrlAppend(std::string_view(json.data(), json.size()), out);
 }
 
-std::size_t ProofBuilder::MaxProofSize(const ProofKey& key, const ProofRequest& request) {
+std::string ProofKey::header_b64() const {
+  std::string header;
+  header.reserve(kProofHeaderB64Size);
+  AppendHeaderB64(&header);
+  return header;
+}
+
+std::string ProofKey::thumbprint() const { return JwkThumbprint(key_.public_key()); }
+
+std::size_t ProofBuilder::MaxProofSize(const ProofKey& /*key*/, const ProofRequest& request) {
   // {"jti":"<22>","htm":…,"htu":…,"iat":<at most 20 characters>[,"ath":…][,"nonce":…]}
   constexpr std::size_t kMaxIatDigits = 20;
   std::size_t payload = 8 + Base64UrlEncodedSize(kJtiRandomBytes) + 8 + JsonStringSize(request.htm) +
                         7 + JsonStringSize(request.htu) + 7 + kMaxIatDigits + 1;
   if (!request.ath.empty()) payload += 7 + JsonStringSize(request.ath);
   if (!request.nonce.empty()) payload += 9 + JsonStringSize(request.nonce);
-  return key.header_b64().size() + 1 + Base64UrlEncodedSize(payload) + 1 +
+  return kProofHeaderB64Size + 1 + Base64UrlEncodedSize(payload) + 1 +
          Base64UrlEncodedSize(kEs256SignatureSize);
 }
 
@@ -70,7 +93,7 @@ ErrorCode ProofBuilder::Build(const ProofKey& key, const ProofRequest& request,
   payload.push_back('}');
 
   out->clear();
-  out->append(key.header_b64());
+  key.AppendHeaderB64(out);
   out->push_back('.');
   Base64UrlAppend(payload, out);
 

@@ -80,8 +80,11 @@ RandomSource& SystemRandomSource();
 
 // Keys and signatures
 
-// P256Key is a P-256 private key together with its public point. It owns the backend's key
-// handle and any signing context cached for it; it is move-only.
+// P256Key is a P-256 private key together with its public point, held as raw bytes: the
+// 32-byte scalar and the 64-byte point, about 100 bytes with no heap allocation. Keeping no
+// crypto library object per key is what lets a fleet hold hundreds of thousands of keys;
+// Sign loads the scalar into a signing key kept per thread. The scalar is wiped when the
+// key is destroyed or moved from. It is move-only.
 class P256Key {
  public:
   // Generate creates a new key from the CSPRNG.
@@ -92,32 +95,31 @@ class P256Key {
   static Result<P256Key> FromPrivateScalar(std::span<const std::uint8_t> d);
 
   // FromPem parses a PEM private key ("PRIVATE KEY" PKCS#8 or "EC PRIVATE KEY" SEC 1). It
-  // fails with kInvalidKey if the text is not PEM or the key is not on P-256.
+  // fails with kInvalidKey if the text is not PEM, the key is not on P-256, or the public
+  // point it carries does not belong to its scalar.
   static Result<P256Key> FromPem(std::string_view pem);
 
   P256Key(P256Key&& other) noexcept;
   P256Key& operator=(P256Key&& other) noexcept;
   ~P256Key();
 
-  // public_key returns the cached public point; no backend call is made.
+  // public_key returns the public point; no backend call is made.
   const P256PublicKey& public_key() const { return public_key_; }
 
   // PrivateScalar returns the 32-byte private scalar, left-padded. The caller owns a copy of
   // secret material and should clear it when done.
-  std::array<std::uint8_t, kP256ScalarSize> PrivateScalar() const;
+  std::array<std::uint8_t, kP256ScalarSize> PrivateScalar() const { return scalar_; }
 
   // Sign computes ES256 over |message| (SHA-256, then ECDSA with a fresh nonce) and writes
   // the raw 64-byte R||S to |*out|. It returns kOk or kCryptoFailure.
   ErrorCode Sign(std::span<const std::uint8_t> message, Es256Signature* out) const;
   ErrorCode Sign(std::string_view message, Es256Signature* out) const;
 
-  // Backend state; defined in the backend's source file.
-  struct Handle;
-
  private:
-  P256Key(std::unique_ptr<Handle> handle, const P256PublicKey& public_key);
+  // The constructor takes a scalar already checked to lie in [1, n-1] and its point.
+  P256Key(const std::array<std::uint8_t, kP256ScalarSize>& scalar, const P256PublicKey& public_key);
 
-  std::unique_ptr<Handle> handle_;
+  std::array<std::uint8_t, kP256ScalarSize> scalar_{};
   P256PublicKey public_key_;
 };
 

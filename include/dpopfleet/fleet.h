@@ -40,6 +40,9 @@ struct AgentOutcome {
 // MintResult is one agent's token request outcome.
 struct MintResult : AgentOutcome {
   std::string thumbprint;
+
+  // token is the parsed token response with its claims_json left empty, since a fleet
+  // holds every token at once; DecodeTokenClaims(token->access_token) returns the claims.
   std::optional<TokenResponse> token;
 
   // expires_at_unix is when the token expires (server-reported lifetime), or 0.

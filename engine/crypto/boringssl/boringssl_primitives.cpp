@@ -52,6 +52,12 @@ ErrorCode RandomBytes(std::span<std::uint8_t> out) {
   return ErrorCode::kOk;
 }
 
+namespace internal {
+
+ErrorCode RandomScalarBytes(P256Scalar* out) { return RandomBytes(*out); }
+
+}  // namespace internal
+
 ErrorCode CheckP256PublicKey(const P256PublicKey& key) {
   return internal::MakePublicEcKey(internal::EncodePoint(key)) ? ErrorCode::kOk
                                                                : ErrorCode::kInvalidKey;

@@ -1,4 +1,4 @@
-// OpenSSL 3 backend: SHA-256, the CSPRNG, key import and ES256 verification.
+// OpenSSL 3 backend: SHA-256, the CSPRNG, public key import and ES256 verification.
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -84,6 +84,19 @@ ErrorCode RandomBytes(std::span<std::uint8_t> out) {
   }
   return ErrorCode::kOk;
 }
+
+namespace internal {
+
+ErrorCode RandomScalarBytes(P256Scalar* out) {
+  // Private values come from OpenSSL's separate private generator.
+  if (RAND_priv_bytes(out->data(), static_cast<int>(out->size())) != 1) {
+    ERR_clear_error();
+    return ErrorCode::kCryptoFailure;
+  }
+  return ErrorCode::kOk;
+}
+
+}  // namespace internal
 
 ErrorCode CheckP256PublicKey(const P256PublicKey& key) {
   return internal::MakeEvpKey(internal::EncodePoint(key), nullptr) ? ErrorCode::kOk
