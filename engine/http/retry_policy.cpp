@@ -132,7 +132,8 @@ RetryDecision DecideRetry(const RetryPolicy& policy, const AttemptOutcome& outco
   std::string limit;
   if (state->attempts >= max_attempts) {
     limit = "reached the limit of " + std::to_string(max_attempts) +
-            " attempts per request (RequestOptions.max_attempts)";
+            " attempts per request, set by the dpopfleet command's --max-attempts "
+            "(RequestOptions.max_attempts in the library)";
   } else if (now_unix_millis + decision.wait.count() > deadline_unix_millis) {
     limit = "waiting " + FormatSeconds(decision.wait) +
             " would pass the request deadline (RequestOptions.deadline, " +
@@ -145,8 +146,8 @@ RetryDecision DecideRetry(const RetryPolicy& policy, const AttemptOutcome& outco
   RetryDecision stop = Final(decision.reason);
   ErrorCode code = outcome.status == 0 ? outcome.error : ErrorCode::kRetriesExhausted;
   stop.stop_error = Error(code, "gave up after " + decision.reason + ": " + limit +
-                                    "; try again later, or raise the limit in the "
-                                    "library's options if the server needs longer");
+                                    "; try again later, or raise the limit if the "
+                                    "server needs longer");
   return stop;
 }
 

@@ -33,9 +33,8 @@ void Setup(CLI::App& root, int* exit_code) {
       bool bearer = options->bearer;
       spec.key = bearer ? nullptr : &proof_key;
       spec.builder = &builder;
-      RequestOptions request_options;
-      request_options.url_hint = spec.token_endpoint;
-      auto token = RequestToken(*transport, spec, options->allow_bearer, request_options);
+      auto token =
+          RequestToken(*transport, spec, options->allow_bearer, RequestOptionsFor(*options, spec.token_endpoint));
       if (!token.ok()) return ReportError(token.error());
 
       std::printf("client_id     %s\n", client->stored.client_id.c_str());

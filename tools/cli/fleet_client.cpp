@@ -48,6 +48,17 @@ void AddClientOptions(CLI::App* command, ClientOptions* options) {
   command->add_flag("--allow-bearer", options->allow_bearer,
                     "Accept token_type Bearer although a DPoP proof was sent (the token is then not key-bound)");
   command->add_flag("--bearer", options->bearer, "Request plain Bearer tokens without DPoP proofs");
+  command->add_option("--max-attempts", options->max_attempts,
+                      "Attempts per request, retries included: after 429, 503, a DPoP nonce challenge or a "
+                      "failed connection (1 to 100, default 8)")
+      ->check(CLI::Range(1, 100));
+}
+
+RequestOptions RequestOptionsFor(const ClientOptions& options, std::string url) {
+  RequestOptions request_options;
+  request_options.max_attempts = options.max_attempts;
+  request_options.url_hint = std::move(url);
+  return request_options;
 }
 
 std::unique_ptr<Transport> MakeTransport(const ClientOptions& options, std::size_t concurrency) {

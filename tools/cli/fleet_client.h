@@ -31,6 +31,9 @@ struct ClientOptions {
 
   // connections caps connections per server; 0 picks 4 with HTTP/2 and 16 with HTTP/1.1.
   long connections = 0;
+
+  // max_attempts caps the attempts of each token request and API call, retries included.
+  int max_attempts = RequestOptions{}.max_attempts;
 };
 
 // Upper bounds of the fleet flags, stated in their help. A fleet keeps every agent's key
@@ -44,7 +47,7 @@ inline constexpr std::size_t kMaxRepeat = 100'000;
 CLI::Validator HttpUrl();
 
 // AddClientOptions adds --config-dir, --client-id, --ca-file, --issuer, --scope,
-// --allow-bearer, --bearer, --http1 and --connections to |command|.
+// --allow-bearer, --bearer, --max-attempts, --http1 and --connections to |command|.
 void AddClientOptions(CLI::App* command, ClientOptions* options);
 
 // AddStoredClientOptions adds --config-dir, --client-id, --issuer and the transport
@@ -69,6 +72,9 @@ struct ResolvedClient {
 // its issuer's endpoints; --issuer replaces the stored issuer. Without an issuer it uses the
 // stored token_endpoint and leaves the other endpoints empty.
 Result<ResolvedClient> ResolveClient(Transport& transport, const ClientOptions& options);
+
+// RequestOptionsFor returns the RequestOptions of a request to |url| with --max-attempts.
+RequestOptions RequestOptionsFor(const ClientOptions& options, std::string url);
 
 // CredentialsOf returns the id and secret of |client|.
 ClientCredentials CredentialsOf(const ResolvedClient& client);

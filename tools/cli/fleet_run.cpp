@@ -25,6 +25,7 @@ MintedFleet MintFleet(Transport& transport, const ResolvedClient& client, const 
   config.allow_bearer = options.allow_bearer;
   config.dpop = !options.bearer;
   config.concurrency = concurrency;
+  config.request_options = RequestOptionsFor(options, config.token_endpoint);
   ProgressLine progress("minting");
   config.progress = progress.callback();
 
