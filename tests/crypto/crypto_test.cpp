@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "dpopfleet/crypto.h"
 #include "dpopfleet/crypto_baseline.h"
@@ -242,6 +245,64 @@ TEST(P256Key, MoveKeepsKeyUsable) {
   Es256Signature signature;
   ASSERT_EQ(moved.Sign("m", &signature), ErrorCode::kOk);
   EXPECT_EQ(VerifyEs256(public_key, Bytes("m"), signature), ErrorCode::kOk);
+}
+
+TEST(P256Key, MoveWipesSourceScalar) {
+  Result<P256Key> key = P256Key::Generate();
+  ASSERT_TRUE(key.ok());
+  std::array<std::uint8_t, kP256ScalarSize> scalar = key->PrivateScalar();
+
+  P256Key moved = std::move(*key);
+  EXPECT_EQ(moved.PrivateScalar(), scalar);
+  EXPECT_EQ(key->PrivateScalar(), (std::array<std::uint8_t, kP256ScalarSize>{}));
+
+  P256Key assigned = std::move(moved);
+  EXPECT_EQ(assigned.PrivateScalar(), scalar);
+  EXPECT_EQ(moved.PrivateScalar(), (std::array<std::uint8_t, kP256ScalarSize>{}));
+}
+
+TEST(P256Key, FromPemRejectsForeignPublicPoint) {
+  // kSec1Pem's private scalar with the public point 2G, as a damaged or tampered file
+  // would carry; built with python3-cryptography for this test only.
+  constexpr const char* kMismatchedPem = R"(-----BEGIN EC PRIVATE KEY-----
+MHcCAQEEIExW7aUjHeXkFGyDvkr+KHRgi/43Nq3OuedmRLMg07mioAoGCCqGSM49
+AwEHoUQDQgAEfPJ7GI0DT36KUjgDBLUaw8CJaeJ38hs1pgtI/EdmmXgHd1UQ247Q
+QCk9msafdDDbun2t5jzpgimeBLedInhz0Q==
+-----END EC PRIVATE KEY-----
+)";
+  // BoringSSL rejects the pair while parsing it, and OpenSSL 3 parses it, so P256Key's
+  // own comparison of the point with d·G rejects it there.
+  Result<P256Key> key = P256Key::FromPem(kMismatchedPem);
+  ASSERT_FALSE(key.ok());
+  EXPECT_EQ(key.error().code(), ErrorCode::kInvalidKey) << key.error().ToString();
+}
+
+TEST(P256Key, ThreadsSignWithAlternatingKeys) {
+  // Each thread loads every key in turn into its own signing state, so a scalar left
+  // behind by the previous signature would produce signatures that fail to verify.
+  std::vector<P256Key> keys;
+  for (int i = 0; i < 4; ++i) {
+    Result<P256Key> key = P256Key::Generate();
+    ASSERT_TRUE(key.ok());
+    keys.push_back(std::move(*key));
+  }
+
+  std::atomic<int> failures{0};
+  auto sign_all = [&] {
+    for (int round = 0; round < 25; ++round) {
+      for (const P256Key& key : keys) {
+        Es256Signature signature;
+        bool ok = key.Sign("alternating", &signature) == ErrorCode::kOk &&
+                  VerifyEs256(key.public_key(), Bytes("alternating"), signature) == ErrorCode::kOk;
+        if (!ok) failures.fetch_add(1);
+      }
+    }
+  };
+  std::thread first(sign_all);
+  std::thread second(sign_all);
+  first.join();
+  second.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST(EcdsaBaseline, SignsWithEveryKey) {

@@ -85,7 +85,7 @@ TEST(VerifyProof, Rfc9449ExampleProof) {
   EXPECT_EQ(stale.error().code(), ErrorCode::kProofIatTooOld);
 }
 
-TEST(ProofKey, PrecomputesHeaderAndThumbprint) {
+TEST(ProofKey, HeaderAndThumbprintMatchJwk) {
   Result<P256Key> key = P256Key::Generate();
   ASSERT_TRUE(key.ok());
   P256PublicKey public_key = key->public_key();
@@ -94,6 +94,7 @@ TEST(ProofKey, PrecomputesHeaderAndThumbprint) {
   std::string header;
   ASSERT_EQ(Base64UrlDecode(proof_key.header_b64(), &header), ErrorCode::kOk);
   EXPECT_EQ(header, R"({"typ":"dpop+jwt","alg":"ES256","jwk":)" + PublicJwkJson(public_key) + "}");
+  EXPECT_EQ(proof_key.header_b64().size(), kProofHeaderB64Size);
   EXPECT_EQ(proof_key.thumbprint(), JwkThumbprint(public_key));
 }
 
