@@ -98,10 +98,8 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
       return;
     }
     if (token->expires_in > 0) result.expires_at_unix = config.clock->NowUnixSeconds() + token->expires_in;
-    // A fleet keeps every token, and the decoded claims would add half as much again per
-    // agent; DecodeTokenClaims recovers them from the token. Swapping frees the buffer,
-    // which assigning an empty string would keep.
-    std::string().swap(token->claims_json);
+    // Swapping frees the buffer, which assigning an empty string would keep.
+    if (!config.keep_claims) std::string().swap(token->claims_json);
     result.token = std::move(*token);
   };
 

@@ -102,6 +102,25 @@ TEST(RealmRegistration, WrongCodeThenRightCode) {
   EXPECT_EQ(minted[0].token->cnf_jkt, keys.key(0).thumbprint());
 }
 
+TEST(RealmMint, KeepClaimsChoosesStoredClaims) {
+  auto realm = StartRealm();
+  ASSERT_NE(realm, nullptr);
+  auto transport = MakeTransport(*realm);
+  KeyPool keys = Keys(2);
+  MintConfig config = MintConfigFor(*realm);
+
+  std::vector<MintResult> kept = MintTokens(*transport, keys, config);
+  ASSERT_TRUE(kept[0].token) << kept[0].error->ToString();
+  EXPECT_EQ(kept[0].token->claims_json, DecodeTokenClaims(kept[0].token->access_token));
+  EXPECT_FALSE(kept[0].token->claims_json.empty());
+
+  config.keep_claims = false;
+  std::vector<MintResult> dropped = MintTokens(*transport, keys, config);
+  ASSERT_TRUE(dropped[1].token) << dropped[1].error->ToString();
+  EXPECT_TRUE(dropped[1].token->claims_json.empty());
+  EXPECT_EQ(dropped[1].token->cnf_jkt, keys.key(1).thumbprint());
+}
+
 TEST(RealmMint, TokensAreBoundAndDistinct) {
   auto realm = StartRealm();
   ASSERT_NE(realm, nullptr);
