@@ -16,6 +16,8 @@ double NearestRank(const std::vector<double>& values, double percent) {
   return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
 }
 
+}  // namespace
+
 std::string FormatCounts(const std::map<std::string, std::uint64_t>& counts) {
   if (counts.empty()) return "none";
   std::string text;
@@ -25,8 +27,6 @@ std::string FormatCounts(const std::map<std::string, std::uint64_t>& counts) {
   }
   return text;
 }
-
-}  // namespace
 
 std::string RetryCause(const AttemptRecord& attempt) {
   if (attempt.reason.find("nonce") != std::string::npos) return "use_dpop_nonce";
@@ -80,7 +80,7 @@ std::string FormatSummary(const FleetSummary& summary, std::string_view title) {
   std::snprintf(line, sizeof(line), "  agents      %zu: %zu succeeded, %zu failed\n", summary.agents,
                 summary.succeeded, summary.failed);
   text += line;
-  std::snprintf(line, sizeof(line), "  throughput  %.1f/s over %.2f s\n", summary.per_second, summary.wall_seconds);
+  std::snprintf(line, sizeof(line), "  throughput  %.1f/s over %.3f s\n", summary.per_second, summary.wall_seconds);
   text += line;
   // Latency is per agent and excludes time spent queued behind the concurrency limit, so
   // the line states what it measures, because otherwise p99 and the wall time seem to disagree.

@@ -42,6 +42,18 @@ std::int64_t ClaimExpiry(const std::string& access_token) {
   return fields.ok() ? fields->Int("exp").value_or(0) : 0;
 }
 
+// EarlierClaimExpiry returns the token's "exp" in milliseconds when it lies between
+// |now_millis| and |expires_at_millis|, else |expires_at_millis|. expires_in counts from
+// the server's response, which can precede the entry by a whole fleet mint, and the server
+// rounds "exp" down to whole seconds. An "exp" already past reads as clock skew and is
+// ignored.
+std::int64_t EarlierClaimExpiry(const std::string& access_token, std::int64_t now_millis,
+                                std::int64_t expires_at_millis) {
+  std::int64_t claim_seconds = std::min(ClaimExpiry(access_token), now_millis / 1000 + kMaxLifetimeSeconds);
+  std::int64_t claim_millis = claim_seconds * 1000;
+  return claim_millis > now_millis && claim_millis < expires_at_millis ? claim_millis : expires_at_millis;
+}
+
 }  // namespace
 
 std::shared_ptr<const CachedToken> TokenCache::MakeEntry(const TokenResponse& token) {
@@ -58,10 +70,11 @@ std::shared_ptr<const CachedToken> TokenCache::MakeEntry(const TokenResponse& to
     lifetime_seconds = exp > now / 1000 ? exp - now / 1000 : options_.default_lifetime_seconds;
     lifetime_seconds = std::min<std::int64_t>(lifetime_seconds, kMaxLifetimeSeconds);
   }
-  double lifetime_millis = static_cast<double>(lifetime_seconds) * 1000.0;
-  double fraction = options_.refresh_fraction - options_.jitter_fraction * UnitRandom(*options_.random);
   entry->obtained_at_millis = now;
-  entry->expires_at_millis = now + lifetime_seconds * 1000;
+  entry->expires_at_millis = EarlierClaimExpiry(token.access_token, now, now + lifetime_seconds * 1000);
+
+  double lifetime_millis = static_cast<double>(entry->expires_at_millis - now);
+  double fraction = options_.refresh_fraction - options_.jitter_fraction * UnitRandom(*options_.random);
   entry->refresh_at_millis = now + static_cast<std::int64_t>(lifetime_millis * fraction);
   return entry;
 }

@@ -59,6 +59,9 @@ FleetSummary Summarize(const std::vector<Result>& results, std::chrono::duration
   return Summarize(std::span<const AgentOutcome* const>(outcomes), wall);
 }
 
+// FormatCounts returns |counts| as "cause count, cause count", or "none" when empty.
+std::string FormatCounts(const std::map<std::string, std::uint64_t>& counts);
+
 // FormatSummary returns |summary| as indented text lines for people, titled |title|.
 std::string FormatSummary(const FleetSummary& summary, std::string_view title);
 

@@ -59,6 +59,35 @@ class CliCallTest : public CliRealmTest {
   std::string url_;
 };
 
+TEST_F(CliCallTest, RepeatRefreshesAndSumsUp) {
+  CommandOutput call = Run("call" + url_ + " --agents 20 --repeat 20 --http1 --connections 20" + common_);
+  ASSERT_EQ(call.exit_code, 0) << call.err;
+
+  // One summary for the run, with the refreshes the expiring tokens needed.
+  EXPECT_EQ(CountOf(call.err, "call round"), 0u) << call.err;
+  EXPECT_EQ(CountOf(call.err, "call: 20 agents, 20 of 20 rounds"), 1u) << call.err;
+  EXPECT_NE(call.err.find("calls       400: 400 succeeded, 0 failed"), std::string::npos) << call.err;
+  EXPECT_NE(call.err.find("statuses    200 400"), std::string::npos) << call.err;
+  auto refresh_block = call.err.find("token refresh\n");
+  ASSERT_NE(refresh_block, std::string::npos) << call.err;
+  std::smatch refreshed;
+  std::string requests = LineStarting(call.err, "requests", refresh_block);
+  ASSERT_TRUE(std::regex_search(requests, refreshed, std::regex(R"(requests\s+(\d+): (\d+) succeeded, 0 failed)")))
+      << call.err;
+  EXPECT_GE(std::stoul(refreshed[1]), 20u) << call.err;
+  EXPECT_EQ(refreshed[1], refreshed[2]) << call.err;
+
+  // Durations show milliseconds.
+  EXPECT_TRUE(std::regex_search(call.err, std::regex(R"(throughput  \d+\.\d/s over \d+\.\d{3} s)"))) << call.err;
+}
+
+TEST_F(CliCallTest, PerRoundBlocksOnRequest) {
+  CommandOutput call = Run("call" + url_ + " --agents 2 --repeat 3 --per-round" + common_);
+  ASSERT_EQ(call.exit_code, 0) << call.err;
+  EXPECT_EQ(CountOf(call.err, "call round "), 3u) << call.err;
+  EXPECT_NE(call.err.find("calls       6: 6 succeeded, 0 failed"), std::string::npos) << call.err;
+}
+
 // With one attempt per request and injected 429s, some refreshes fail. Each such agent's
 // call of that round fails with the refresh's cause instead of using a token about to
 // expire, and every call of every round is counted.
@@ -70,6 +99,26 @@ class CliCallFaultTest : public CliCallTest {
     return options;
   }
 };
+
+TEST_F(CliCallFaultTest, FailedRefreshIsAgentError) {
+  CommandOutput call = Run("call" + url_ + " --agents 20 --repeat 20 --max-attempts 1 --http1 --connections 20" + common_);
+  EXPECT_EQ(call.exit_code, 3) << call.err;
+
+  std::smatch counted;
+  std::string calls = LineStarting(call.err, "calls");
+  ASSERT_TRUE(std::regex_search(calls, counted, std::regex(R"(calls\s+400: (\d+) succeeded, (\d+) failed)")))
+      << call.err;
+  EXPECT_EQ(std::stoul(counted[1]) + std::stoul(counted[2]), 400u);
+
+  auto refresh_block = call.err.find("token refresh\n");
+  ASSERT_NE(refresh_block, std::string::npos) << call.err;
+  EXPECT_NE(LineStarting(call.err, "errors", refresh_block).find("retries_exhausted"), std::string::npos)
+      << call.err;
+  std::string call_errors = LineStarting(call.err, "errors", call.err.find("call: 20 agents"));
+  EXPECT_NE(call_errors.find("refresh_retries_exhausted"), std::string::npos) << call.err;
+  EXPECT_EQ(call_errors.find("http_status_401"), std::string::npos) << call.err;
+  EXPECT_NE(call.err.find("--max-attempts"), std::string::npos) << call.err;
+}
 
 // --max-attempts bounds every token request. With one attempt a 429 ends the request, and
 // the error names the flag.

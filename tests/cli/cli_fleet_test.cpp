@@ -168,7 +168,7 @@ TEST_F(CliRealmTest, CallReportsMintFailureAsCause) {
   CommandOutput call = Run("call --url " + realm_->issuer() + "/v1/whoami --agents 2" + common_);
   EXPECT_EQ(call.exit_code, 1) << call.err;
   EXPECT_EQ(call.err.find("has no access token"), std::string::npos) << call.err;
-  auto line_start = call.err.find("agent 0 failed: ");
+  auto line_start = call.err.find("agent 0 failed in round 1: ");
   ASSERT_NE(line_start, std::string::npos) << call.err;
   std::string line = call.err.substr(line_start, call.err.find('\n', line_start) - line_start);
   EXPECT_NE(line.find("minting its token failed"), std::string::npos) << line;

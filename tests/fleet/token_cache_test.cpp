@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dpopfleet/base64url.h"
 #include "dpopfleet/token_cache.h"
 
 namespace dpopfleet {
@@ -88,6 +89,24 @@ TEST_F(TokenCacheTest, ExpiredTokenIsNotPeeked) {
   clock_.AdvanceMillis(10'000);
   EXPECT_EQ(cache.Peek("agent-1"), nullptr);
   EXPECT_EQ(cache.Peek("unknown"), nullptr);
+}
+
+// A server rounds "exp" down to whole seconds, and a fleet's tokens are stored after its
+// whole mint. So when "exp" comes before the end of expires_in, "exp" sets both times.
+TEST_F(TokenCacheTest, EarlierExpClaimWins) {
+  TokenCache cache(Options(&no_jitter_));
+  std::int64_t now = clock_.NowUnixMillis();
+  std::string claims = "{\"exp\":" + std::to_string(now / 1000 + 4) + "}";
+  std::string jwt = Base64UrlEncode(std::string_view("{\"alg\":\"ES256\"}")) + "." + Base64UrlEncode(claims) + ".c2ln";
+  std::shared_ptr<const CachedToken> entry = cache.Put("agent-1", Token(jwt, 5));
+  EXPECT_EQ(entry->expires_at_millis, now + 4'000);
+  EXPECT_EQ(entry->refresh_at_millis, now + 3'200);
+
+  // An "exp" already past reads as clock skew, so expires_in decides.
+  std::string past = "{\"exp\":" + std::to_string(now / 1000 - 10) + "}";
+  jwt = Base64UrlEncode(std::string_view("{\"alg\":\"ES256\"}")) + "." + Base64UrlEncode(past) + ".c2ln";
+  entry = cache.Put("agent-2", Token(jwt, 5));
+  EXPECT_EQ(entry->expires_at_millis, now + 5'000);
 }
 
 TEST_F(TokenCacheTest, HundredCallersOneRequest) {

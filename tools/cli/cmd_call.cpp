@@ -1,8 +1,13 @@
 // dpopfleet call: DPoP-bound API requests as one or many agents, minting tokens as needed.
 
+#include <chrono>
 #include <cstdio>
 #include <map>
+#include <string>
+#include <vector>
 
+#include "call_refresh.h"
+#include "call_totals.h"
 #include "command.h"
 #include "dpopfleet/token_cache.h"
 #include "fleet_output.h"
@@ -20,32 +25,165 @@ struct CallFlags {
   std::size_t agents = 1;
   std::size_t repeat = 1;
   std::size_t concurrency = 256;
+  bool per_round = false;
 };
 
-// RefreshDueTokens replaces the tokens of agents whose cache entry is due for refresh.
-// Refreshes run one after another: with tokens living an hour they are rare within a run.
-void RefreshDueTokens(Transport& transport, const ResolvedClient& client, const ClientOptions& options,
-                      TokenCache& cache, MintedFleet& fleet) {
-  ProofBuilder builder;
-  for (std::size_t i = 0; i < fleet.keys.size(); ++i) {
-    const std::string& thumbprint = fleet.keys.key(i).thumbprint();
-    if (!cache.NeedsRefresh(thumbprint)) continue;
+using SteadyClock = std::chrono::steady_clock;
 
-    TokenRequestSpec spec;
-    spec.token_endpoint = client.metadata.token_endpoint;
-    spec.credentials = CredentialsOf(client);
-    spec.scope = ScopeFor(options, client);
-    spec.key = &fleet.keys.key(i);
-    spec.builder = &builder;
-    auto token = cache.Get(thumbprint, [&] { return RequestToken(transport, spec, options.allow_bearer); });
-    if (!token.ok()) continue;
-    MintResult& result = fleet.results[i];
-    if (!result.token) result.token.emplace();
-    result.token->access_token = (*token)->access_token;
-    result.token->token_type = (*token)->token_type;
-    result.error.reset();
-  }
+double SecondsSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
+
+// CallRun is the state of one `call` invocation across its rounds. Not thread-safe.
+class CallRun {
+ public:
+  CallRun(const CallFlags& flags, Transport& transport, const ResolvedClient& client, MintedFleet& fleet)
+      : flags_(flags), transport_(transport), client_(client), fleet_(fleet), token_cause_(fleet.results.size()) {
+    for (std::size_t i = 0; i < fleet_.results.size(); ++i) {
+      const MintResult& minted = fleet_.results[i];
+      if (minted.token) {
+        cache_.Put(fleet_.keys.key(i).thumbprint(), *minted.token);
+      } else if (minted.error) {
+        token_cause_[i] = "mint_" + ErrorCause(minted);
+      }
+    }
+    config_.method = flags.method;
+    config_.url = flags.url;
+    config_.body = flags.data;
+    config_.concurrency = flags.concurrency;
+    config_.request_options = RequestOptionsFor(flags.client, flags.url);
+  }
+
+  // RunRound refreshes the tokens due (from the second round on), then makes one call per
+  // agent. An agent whose token request failed makes no call and fails with that cause.
+  void RunRound(std::size_t round, const InterruptWatcher& interrupt) {
+    SteadyClock::time_point started = SteadyClock::now();
+    if (round > 0) Refresh(round);
+
+    FleetSummary summary;
+    std::vector<CallResult> results = CallFleet(transport_, fleet_, config_, &summary);
+    if (interrupt.interrupted()) MarkCancelled(results, interrupt.Reason());
+    for (CallResult& result : results) {
+      const std::string& cause = token_cause_[result.index];
+      if (!cause.empty() && cause.rfind("refresh_", 0) == 0 && result.error) {
+        result.error = Error(result.error->code(), "agent " + std::to_string(result.index) +
+                                                       " could not call: refreshing its token before round " +
+                                                       std::to_string(round + 1) +
+                                                       " failed: " + fleet_.results[result.index].error->message());
+      }
+      calls_.Add(result, result.response ? std::string() : cause);
+      ++statuses_[StatusLabel(result, cause)];
+    }
+    double round_seconds = SecondsSince(started);
+    calls_.AddSeconds(round_seconds);
+    last_round_millis_ = static_cast<std::int64_t>(round_seconds * 1000);
+    ++rounds_;
+
+    if (flags_.per_round) {
+      std::fprintf(stderr, "%s", FormatSummary(summary, "call round " + std::to_string(round + 1)).c_str());
+    }
+    std::vector<const AgentOutcome*> failed = FailedOutcomes(results);
+    if (flags_.per_round) PrintFirstErrors(failed, kFailedAgentsShown);
+    for (const AgentOutcome* outcome : failed) {
+      if (first_errors_.size() == kFailedAgentsShown) break;
+      first_errors_.push_back("agent " + std::to_string(outcome->index) + " failed in round " +
+                              std::to_string(round + 1) + ": " + outcome->error->ToString());
+    }
+    if (flags_.agents == 1 && flags_.repeat == 1 && results[0].response) {
+      std::printf("%s\n", results[0].response->body.c_str());
+    }
+  }
+
+  // PrintSummary prints the totals of every round and refresh on stderr.
+  void PrintSummary() const {
+    if (refreshes_.count() > 0 || flags_.repeat > 1) {
+      std::fprintf(stderr, "%s", refreshes_.Format("token refresh", "requests", "").c_str());
+    }
+    std::string title = "call: " + std::to_string(flags_.agents) + " agents, " + std::to_string(rounds_) + " of " +
+                        std::to_string(flags_.repeat) + " rounds";
+    std::fprintf(stderr, "%s", calls_.Format(title, "calls", "(token refreshes included)").c_str());
+
+    std::string counts;
+    for (const auto& [status, count] : statuses_) {
+      counts += (counts.empty() ? "" : ", ") + status + " " + std::to_string(count);
+    }
+    std::fprintf(stderr, "statuses    %s\n", counts.c_str());
+
+    for (const std::string& error : first_errors_) std::fprintf(stderr, "%s\n", error.c_str());
+    std::uint64_t failed = calls_.count() - calls_.succeeded();
+    if (failed > first_errors_.size()) {
+      std::fprintf(stderr, "… and %llu more failed calls\n",
+                   static_cast<unsigned long long>(failed - first_errors_.size()));
+    }
+  }
+
+  int ExitCode() const { return ExitCodeFor(calls_.succeeded(), calls_.count()); }
+
+ private:
+  static constexpr std::size_t kFailedAgentsShown = 5;
+
+  // Refresh replaces the tokens due for refresh, and requests one for every agent without a
+  // token, concurrently. A token that would expire within two rounds of the last round's
+  // length is due too, because the cache's refresh time leaves a fifth of the lifetime, less
+  // than one round when tokens live a few seconds. A failed refresh takes the agent's token
+  // away for the round.
+  void Refresh(std::size_t round) {
+    std::int64_t horizon_millis = SystemClock().NowUnixMillis() + 2 * last_round_millis_;
+    std::vector<std::size_t> due;
+    for (std::size_t i = 0; i < fleet_.keys.size(); ++i) {
+      std::string thumbprint = fleet_.keys.key(i).thumbprint();
+      std::shared_ptr<const CachedToken> token = cache_.Peek(thumbprint);
+      if (token == nullptr || token->expires_at_millis <= horizon_millis || cache_.NeedsRefresh(thumbprint)) {
+        due.push_back(i);
+      }
+    }
+    if (due.empty()) return;
+
+    SteadyClock::time_point started = SteadyClock::now();
+    std::vector<MintResult> refreshed =
+        RefreshTokens(transport_, client_, flags_.client, fleet_.keys, due, flags_.concurrency);
+    refreshes_.AddSeconds(SecondsSince(started));
+    for (MintResult& result : refreshed) {
+      refreshes_.Add(result);
+      MintResult& agent = fleet_.results[result.index];
+      if (result.token) {
+        cache_.Put(result.thumbprint, *result.token);
+        agent.token = std::move(result.token);
+        agent.error.reset();
+        token_cause_[result.index].clear();
+      } else {
+        agent.token.reset();
+        agent.error = result.error;
+        token_cause_[result.index] = "refresh_" + ErrorCause(result);
+      }
+    }
+    if (flags_.per_round) {
+      std::fprintf(stderr, "refreshed before round %zu: %zu tokens requested\n", round + 1, refreshed.size());
+    }
+  }
+
+  // StatusLabel names the HTTP status of |result|'s final response, or why it has none.
+  static std::string StatusLabel(const CallResult& result, const std::string& token_cause) {
+    if (result.response) return std::to_string(result.response->status);
+    return token_cause.empty() ? "no response" : "not sent";
+  }
+
+  const CallFlags& flags_;
+  Transport& transport_;
+  const ResolvedClient& client_;
+  MintedFleet& fleet_;
+  CallConfig config_;
+  TokenCache cache_;
+
+  // token_cause_ is, per agent, why it has no token ("mint_…" or "refresh_…"), or empty.
+  std::vector<std::string> token_cause_;
+  OutcomeTotals calls_;
+  OutcomeTotals refreshes_;
+  std::map<std::string, std::uint64_t> statuses_;
+  std::size_t rounds_ = 0;
+  std::int64_t last_round_millis_ = 0;
+  std::vector<std::string> first_errors_;
+};
 
 int Run(const CallFlags& flags) {
   if (flags.agents == 0 || flags.repeat == 0) throw UsageError("--agents and --repeat must be at least 1");
@@ -57,48 +195,20 @@ int Run(const CallFlags& flags) {
   // step, with the summaries of what was done.
   InterruptWatcher interrupt([&transport](int) { transport->Shutdown(); });
   MintedFleet fleet = MintFleet(*transport, *client, flags.client, flags.agents, flags.concurrency);
-  TokenCache cache;
-  for (std::size_t i = 0; i < fleet.results.size(); ++i) {
-    if (fleet.results[i].token) cache.Put(fleet.keys.key(i).thumbprint(), *fleet.results[i].token);
-  }
   std::fprintf(stderr, "%s", FormatSummary(fleet.summary, "mint").c_str());
 
-  CallConfig config;
-  config.method = flags.method;
-  config.url = flags.url;
-  config.body = flags.data;
-  config.concurrency = flags.concurrency;
-
-  std::size_t succeeded = 0;
-  std::size_t total = 0;
-  std::map<long, std::size_t> statuses;
+  CallRun run(flags, *transport, *client, fleet);
   for (std::size_t round = 0; round < flags.repeat && !interrupt.interrupted(); ++round) {
-    if (round > 0) RefreshDueTokens(*transport, *client, flags.client, cache, fleet);
-    FleetSummary summary;
-    std::vector<CallResult> results = CallFleet(*transport, fleet, config, &summary);
-    if (interrupt.interrupted()) MarkCancelled(results, interrupt.Reason());
-    succeeded += summary.succeeded;
-    total += summary.agents;
-    for (const CallResult& result : results) ++statuses[result.response ? result.response->status : 0];
-    std::fprintf(stderr, "%s", FormatSummary(summary, "call round " + std::to_string(round + 1)).c_str());
-    PrintFirstErrors(FailedOutcomes(results), 5);
-    if (flags.agents == 1 && flags.repeat == 1 && results[0].response) {
-      std::printf("%s\n", results[0].response->body.c_str());
-    }
+    run.RunRound(round, interrupt);
   }
   transport->Shutdown();
 
-  std::string counts;
-  for (const auto& [status, count] : statuses) {
-    counts += (counts.empty() ? "" : ", ") + (status == 0 ? std::string("no response") : std::to_string(status)) +
-              " " + std::to_string(count);
-  }
-  std::fprintf(stderr, "statuses    %s\n", counts.c_str());
+  run.PrintSummary();
   if (interrupt.interrupted()) {
     std::fprintf(stderr, "run         %s\n", interrupt.Reason().c_str());
     return interrupt.ExitCode();
   }
-  return ExitCodeFor(succeeded, total);
+  return run.ExitCode();
 }
 
 void Setup(CLI::App& root, int* exit_code) {
@@ -113,6 +223,8 @@ void Setup(CLI::App& root, int* exit_code) {
       ->check(CLI::Range(std::size_t{1}, kMaxRepeat));
   command->add_option("--concurrency", flags->concurrency, "Maximum requests in flight (1 to 100000, default 256)")
       ->check(CLI::Range(std::size_t{1}, kMaxConcurrency));
+  command->add_flag("--per-round", flags->per_round,
+                    "Also print a summary and the first failed agents of every round (default: one summary for the run)");
   AddClientOptions(command, &flags->client);
 
   command->callback([=] { RunGuarded(exit_code, [&] { return Run(*flags); }); });
