@@ -9,6 +9,8 @@
 #include <string>
 
 #include "cli_fixture.h"
+#include "dpopfleet/base64url.h"
+#include "dpopfleet/dpop_proof.h"
 
 namespace dpopfleet {
 namespace {
@@ -64,6 +66,55 @@ TEST_F(CliInputTest, TokenFileLines) {
   EXPECT_EQ(std::count(introspected.out.begin(), introspected.out.end(), '\n'), 3) << introspected.out;
   EXPECT_EQ(realm_->counters().introspections, before + 3);
   EXPECT_NE(introspected.err.find("skipped 1 records"), std::string::npos) << introspected.err;
+}
+
+// ProofAth returns the "ath" claim of the proof printed in |output|, or "" if it has none.
+std::string ProofAth(const std::string& output) {
+  auto first_dot = output.find('.');
+  auto second_dot = output.find('.', first_dot + 1);
+  std::string payload;
+  if (first_dot == std::string::npos || second_dot == std::string::npos ||
+      Base64UrlDecode(std::string_view(output).substr(first_dot + 1, second_dot - first_dot - 1), &payload) !=
+          ErrorCode::kOk) {
+    return "";
+  }
+  auto key = payload.find("\"ath\":\"");
+  if (key == std::string::npos) return "";
+  auto start = key + 7;
+  return payload.substr(start, payload.find('"', start) - start);
+}
+
+// proof takes the access token from a file or standard input, so that it stays out of the
+// process list. The --access-token flag still works.
+TEST_F(CliInputTest, ProofAccessTokenFile) {
+  const std::string proof = "proof --htm GET --htu https://127.0.0.1/x";
+  std::string expected = AccessTokenHash("token-abc");
+  std::string token_file = WritePrivate("access-token.txt", "token-abc\n");
+
+  CommandOutput from_file = Run(proof + " --access-token-file " + token_file);
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  EXPECT_EQ(ProofAth(from_file.out), expected) << from_file.out;
+  CommandOutput from_stdin = Run(proof + " --access-token-file -", token_file);
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+  EXPECT_EQ(ProofAth(from_stdin.out), expected) << from_stdin.out;
+  CommandOutput from_flag = Run(proof + " --access-token token-abc");
+  ASSERT_EQ(from_flag.exit_code, 0) << from_flag.err;
+  EXPECT_EQ(ProofAth(from_flag.out), expected) << from_flag.out;
+
+  std::string empty = WritePrivate("empty-token.txt", "\n");
+  CommandOutput no_token = Run(proof + " --access-token-file " + empty);
+  EXPECT_EQ(no_token.exit_code, 2) << no_token.err;
+  EXPECT_NE(no_token.err.find(empty), std::string::npos) << no_token.err;
+  ASSERT_EQ(chmod(token_file.c_str(), 0644), 0);
+  CommandOutput readable = Run(proof + " --access-token-file " + token_file);
+  EXPECT_EQ(readable.exit_code, 2) << readable.err;
+  EXPECT_NE(readable.err.find("chmod 600 " + token_file), std::string::npos) << readable.err;
+  EXPECT_EQ(Run(proof + " --access-token-file /nonexistent/token").exit_code, 2);
+  EXPECT_EQ(Run(proof + " --access-token x --access-token-file " + empty).exit_code, 2);
+
+  CommandOutput help = Run("proof --help");
+  EXPECT_NE(help.out.find("--access-token-file"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("ps"), std::string::npos) << help.out;
 }
 
 }  // namespace

@@ -1,8 +1,14 @@
 // dpopfleet proof: print one DPoP proof for a request, ready for curl's -H "DPoP: …".
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
 #include <memory>
 #include <string>
 
@@ -19,6 +25,7 @@ struct ProofOptions {
   std::string htm;
   std::string htu;
   std::string access_token;
+  std::string access_token_file;
   std::string nonce;
   std::string key_file;
 };
@@ -32,6 +39,35 @@ bool IsMethodToken(const std::string& method) {
     if (!alphanumeric && kSymbols.find(static_cast<char>(c)) == std::string_view::npos) return false;
   }
   return true;
+}
+
+// ReadAccessTokenFile returns the first line of |path| ("-" reads standard input) without
+// surrounding white space. It throws UsageError naming the file when there is no token.
+std::string ReadAccessTokenFile(const std::string& path) {
+  std::string line;
+  if (path == "-") {
+    std::getline(std::cin, line);
+  } else {
+    // An access token is a secret until it expires, so a file other users can read is
+    // rejected, as for --token-file.
+    struct stat info {};
+    if (stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+      throw UsageError("--access-token-file " + path + " can be read by other users; run chmod 600 " + path);
+    }
+    std::ifstream file(path);
+    if (!file) {
+      throw UsageError("cannot read --access-token-file " + path + ": " + std::strerror(errno) +
+                       "; pass a readable file with the token on its first line, or - for standard input");
+    }
+    std::getline(file, line);
+  }
+
+  auto first = line.find_first_not_of(" \t\r");
+  auto last = line.find_last_not_of(" \t\r");
+  if (first == std::string::npos) {
+    throw UsageError("--access-token-file " + path + " has no token on its first line; put the access token there");
+  }
+  return line.substr(first, last - first + 1);
 }
 
 P256Key LoadOrGenerateKey(const ProofOptions& options) {
@@ -50,6 +86,9 @@ P256Key LoadOrGenerateKey(const ProofOptions& options) {
 }
 
 int RunProof(const ProofOptions& options) {
+  std::string access_token = options.access_token;
+  if (!options.access_token_file.empty()) access_token = ReadAccessTokenFile(options.access_token_file);
+
   if (!IsMethodToken(options.htm)) {
     throw UsageError("--htm \"" + options.htm + "\" is not an HTTP method; use for example POST");
   }
@@ -63,7 +102,7 @@ int RunProof(const ProofOptions& options) {
   if (!htu.ok()) throw UsageError("--htu: " + htu.error().message());
 
   ProofKey key = ProofKey::Create(LoadOrGenerateKey(options));
-  std::string ath = options.access_token.empty() ? "" : AccessTokenHash(options.access_token);
+  std::string ath = access_token.empty() ? "" : AccessTokenHash(access_token);
   ProofRequest request;
   request.htm = options.htm;
   request.htu = *htu;
@@ -89,8 +128,15 @@ void Setup(CLI::App& root, int* exit_code) {
   command->add_option("--htu", options->htu,
                       "URL of the request; query and fragment are dropped from the proof")
       ->required();
-  command->add_option("--access-token", options->access_token,
-                      "Access token the request carries; adds its hash as \"ath\"");
+  auto* token_file = command->add_option(
+      "--access-token-file", options->access_token_file,
+      "File whose first line is the access token the request carries, or - for standard input; adds its hash "
+      "as \"ath\"");
+  command
+      ->add_option("--access-token", options->access_token,
+                   "Access token the request carries. Other users can read it in ps and /proc, and it stays in "
+                   "the shell history, so prefer --access-token-file")
+      ->excludes(token_file);
   command->add_option("--nonce", options->nonce, "Server-provided DPoP-Nonce to include");
   command->add_option("--key", options->key_file,
                       "P-256 private key file (private JWK or PEM, mode 0600); without it an "
