@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <charconv>
 
 #include "dpopfleet/base64url.h"
@@ -49,7 +50,30 @@ std::string ProofKey::header_b64() const {
   return header;
 }
 
-std::string ProofKey::thumbprint() const { return JwkThumbprint(key_.public_key()); }
+ProofKey::ProofKey(ProofKey&& other) noexcept
+    : key_(std::move(other.key_)), thumbprint_(other.thumbprint_.exchange(nullptr)) {}
+
+ProofKey& ProofKey::operator=(ProofKey&& other) noexcept {
+  if (this != &other) {
+    key_ = std::move(other.key_);
+    delete thumbprint_.exchange(other.thumbprint_.exchange(nullptr));
+  }
+  return *this;
+}
+
+ProofKey::~ProofKey() { delete thumbprint_.load(); }
+
+const std::string& ProofKey::thumbprint() const {
+  const std::string* cached = thumbprint_.load(std::memory_order_acquire);
+  if (cached != nullptr) return *cached;
+
+  // Threads that race here each compute the same value, and the first to publish wins.
+  auto computed = std::make_unique<const std::string>(JwkThumbprint(key_.public_key()));
+  if (thumbprint_.compare_exchange_strong(cached, computed.get(), std::memory_order_acq_rel)) {
+    return *computed.release();
+  }
+  return *cached;
+}
 
 std::size_t ProofBuilder::MaxProofSize(const ProofKey& /*key*/, const ProofRequest& request) {
   // {"jti":"<22>","htm":…,"htu":…,"iat":<at most 20 characters>[,"ath":…][,"nonce":…]}

@@ -118,8 +118,8 @@ Result<TokenResponse> RequestToken(Transport& transport, const TokenRequestSpec&
   TransferResult result = transport.Submit(MakeTokenRequestFactory(spec), options).get();
   if (result.error) return *result.error;
   if (!result.response) return Error(ErrorCode::kInternal, "token request ended without a response");
-  std::string thumbprint = spec.key != nullptr ? spec.key->thumbprint() : std::string();
-  TokenExpectations expected{thumbprint, allow_bearer};
+  TokenExpectations expected{spec.key != nullptr ? std::string_view(spec.key->thumbprint()) : std::string_view(),
+                             allow_bearer};
   return ParseTokenResponse(*result.response, expected, spec.token_endpoint);
 }
 

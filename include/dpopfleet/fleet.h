@@ -41,8 +41,8 @@ struct AgentOutcome {
 struct MintResult : AgentOutcome {
   std::string thumbprint;
 
-  // token is the parsed token response. Its claims_json is empty unless
-  // MintConfig::keep_claims was set; DecodeTokenClaims(token->access_token) returns them.
+  // token is the parsed token response. Its claims_json is empty when
+  // MintConfig::keep_claims is false, and DecodeTokenClaims(token->access_token) returns them.
   std::optional<TokenResponse> token;
 
   // expires_at_unix is when the token expires (server-reported lifetime), or 0.

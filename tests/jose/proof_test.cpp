@@ -98,6 +98,22 @@ TEST(ProofKey, HeaderAndThumbprintMatchJwk) {
   EXPECT_EQ(proof_key.thumbprint(), JwkThumbprint(public_key));
 }
 
+TEST(ProofKey, ThumbprintReferenceOutlivesMoves) {
+  ProofKey proof_key = NewProofKey();
+  const std::string& thumbprint = proof_key.thumbprint();
+  EXPECT_EQ(&proof_key.thumbprint(), &thumbprint);
+
+  ProofKey moved = std::move(proof_key);
+  EXPECT_EQ(&moved.thumbprint(), &thumbprint);
+  EXPECT_EQ(thumbprint, JwkThumbprint(moved.key().public_key()));
+
+  ProofKey assigned = NewProofKey();
+  std::string replaced = assigned.thumbprint();
+  assigned = std::move(moved);
+  EXPECT_EQ(&assigned.thumbprint(), &thumbprint);
+  EXPECT_NE(assigned.thumbprint(), replaced);
+}
+
 TEST(ProofBuilder, PayloadLayout) {
   ProofKey proof_key = NewProofKey();
   FakeClock clock(1'700'000'000'500);
