@@ -4,6 +4,7 @@
 
 #include "dpopfleet/batch_signer.h"
 #include "dpopfleet/fleet.h"
+#include "dpopfleet/jwk.h"
 #include "dpopfleet/url.h"
 #include "fleet_runner.h"
 
@@ -87,7 +88,9 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
     MintResult& result = results[i];
     const ProofKey& key = keys.key(first_key + i);
     FillOutcome(first_key + i, transfer, latency, &result);
-    result.thumbprint = key.thumbprint();
+    // Computed here rather than through key.thumbprint(), which would also keep a copy in
+    // the key for the rest of the fleet's life.
+    result.thumbprint = JwkThumbprint(key.key().public_key());
     if (!transfer.response || result.error) return;
 
     TokenExpectations expected{config.dpop ? std::string_view(result.thumbprint) : std::string_view(),
