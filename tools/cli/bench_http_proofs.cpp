@@ -2,9 +2,9 @@
 
 namespace dpopfleet::cli {
 
-ProofSupply::ProofSupply(const ProofKey& key, std::string htu, unsigned workers,
+ProofSupply::ProofSupply(const ProofKey& key, std::string htu, std::string ath, unsigned workers,
                          std::size_t capacity)
-    : key_(key), htu_(std::move(htu)), capacity_(capacity) {
+    : key_(key), htu_(std::move(htu)), ath_(std::move(ath)), capacity_(capacity) {
   for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { Produce(); });
 }
 
@@ -30,7 +30,7 @@ bool ProofSupply::Take(std::string* proof) {
 }
 
 void ProofSupply::Produce() {
-  ProofRequest request{"GET", htu_, "", "", 0};
+  ProofRequest request{"GET", htu_, ath_, "", 0};
   std::string proof;
   while (true) {
     {

@@ -23,8 +23,9 @@ namespace dpopfleet::cli {
 class ProofSupply {
  public:
   // ProofSupply starts |workers| threads that keep up to |capacity| proofs for GET |htu|
-  // without a nonce, signed with |key|. |key| must outlive the supply.
-  ProofSupply(const ProofKey& key, std::string htu, unsigned workers, std::size_t capacity);
+  // without a nonce, with |ath| (empty for none), signed with |key|. |key| must outlive the
+  // supply.
+  ProofSupply(const ProofKey& key, std::string htu, std::string ath, unsigned workers, std::size_t capacity);
   ~ProofSupply();
 
   // Take moves a ready proof into |*proof| and returns true, or returns false when none is
@@ -38,6 +39,7 @@ class ProofSupply {
 
   const ProofKey& key_;
   std::string htu_;
+  std::string ath_;
   std::size_t capacity_;
   ProofBuilder builder_;
 

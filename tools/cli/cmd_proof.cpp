@@ -1,17 +1,12 @@
 // dpopfleet proof: print one DPoP proof for a request, ready for curl's -H "DPoP: …".
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 #include <memory>
 #include <string>
 
+#include "access_token_file.h"
 #include "command.h"
 #include "dpopfleet/dpop_proof.h"
 #include "dpopfleet/jwk.h"
@@ -39,35 +34,6 @@ bool IsMethodToken(const std::string& method) {
     if (!alphanumeric && kSymbols.find(static_cast<char>(c)) == std::string_view::npos) return false;
   }
   return true;
-}
-
-// ReadAccessTokenFile returns the first line of |path| ("-" reads standard input) without
-// surrounding white space. It throws UsageError naming the file when there is no token.
-std::string ReadAccessTokenFile(const std::string& path) {
-  std::string line;
-  if (path == "-") {
-    std::getline(std::cin, line);
-  } else {
-    // An access token is a secret until it expires, so a file other users can read is
-    // rejected, as for --token-file.
-    struct stat info {};
-    if (stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
-      throw UsageError("--access-token-file " + path + " can be read by other users; run chmod 600 " + path);
-    }
-    std::ifstream file(path);
-    if (!file) {
-      throw UsageError("cannot read --access-token-file " + path + ": " + std::strerror(errno) +
-                       "; pass a readable file with the token on its first line, or - for standard input");
-    }
-    std::getline(file, line);
-  }
-
-  auto first = line.find_first_not_of(" \t\r");
-  auto last = line.find_last_not_of(" \t\r");
-  if (first == std::string::npos) {
-    throw UsageError("--access-token-file " + path + " has no token on its first line; put the access token there");
-  }
-  return line.substr(first, last - first + 1);
 }
 
 P256Key LoadOrGenerateKey(const ProofOptions& options) {
