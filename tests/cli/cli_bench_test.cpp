@@ -85,5 +85,12 @@ TEST_F(CliRealmTest, BenchHttpDpopWithBoundToken) {
   EXPECT_NE(no_token.err.find("no request got a 2xx response"), std::string::npos) << no_token.err;
 }
 
+TEST_F(CliTest, BenchSignAnnouncesKeygen) {
+  CommandOutput run = Run("bench sign --seconds 1 --threads 1 --keys 1000");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("generating 1000 keys..."), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("generated 1000 keys in "), std::string::npos) << run.err;
+}
+
 }  // namespace
 }  // namespace dpopfleet

@@ -5,10 +5,14 @@
 #include <tbb/task_arena.h>
 
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,6 +109,49 @@ struct PhaseTotals {
   double PerCpuSecond() const { return static_cast<double>(operations) / cpu_seconds; }
 };
 
+// KeygenNotice prints "generating N keys..." on stderr when created and the time taken
+// when Done is called. On a terminal it also redraws the elapsed seconds once per second, so a
+// generation of many keys shows that it is running.
+class KeygenNotice {
+ public:
+  explicit KeygenNotice(std::size_t keys) : keys_(keys), start_(Clock::now()) {
+    std::fprintf(stderr, "generating %zu keys...", keys_);
+    std::fflush(stderr);
+    if (isatty(STDERR_FILENO) == 1) ticker_ = std::thread([this] { Tick(); });
+  }
+  ~KeygenNotice() { Done(); }
+
+  // Done stops the ticker and prints the time taken. It is idempotent.
+  void Done() {
+    {
+      std::lock_guard lock(mutex_);
+      if (done_) return;
+      done_ = true;
+    }
+    stop_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+    double seconds = SecondsSince(start_);
+    std::fprintf(stderr, "\rgenerated %zu keys in %.3f s (%.0f keys/s)\n", keys_, seconds,
+                 static_cast<double>(keys_) / seconds);
+  }
+
+ private:
+  void Tick() {
+    std::unique_lock lock(mutex_);
+    while (!stop_.wait_for(lock, std::chrono::seconds(1), [&] { return done_; })) {
+      std::fprintf(stderr, "\rgenerating %zu keys... %.0f s", keys_, SecondsSince(start_));
+      std::fflush(stderr);
+    }
+  }
+
+  std::size_t keys_;
+  Clock::time_point start_;
+  std::mutex mutex_;
+  std::condition_variable stop_;
+  bool done_ = false;
+  std::thread ticker_;
+};
+
 Result<std::vector<EcdsaBaseline>> MakeBaselines(int threads, std::size_t keys) {
   std::vector<EcdsaBaseline> baselines;
   for (int i = 0; i < threads; ++i) {
@@ -135,7 +182,9 @@ Result<SignBenchReport> RunSignBench(const SignBenchConfig& config) {
   tbb::task_arena arena(config.threads);
   long resident_before = ResidentSetBytes();
   Clock::time_point keygen_start = Clock::now();
+  KeygenNotice notice(config.keys);
   Result<KeyPool> pool = arena.execute([&] { return KeyPool::Generate(config.keys); });
+  notice.Done();
   if (!pool.ok()) return pool.error();
   report.keygen_per_second = static_cast<double>(config.keys) / SecondsSince(keygen_start);
   report.resident_bytes_per_key =
