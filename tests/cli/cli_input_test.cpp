@@ -117,5 +117,22 @@ TEST_F(CliInputTest, ProofAccessTokenFile) {
   EXPECT_NE(help.out.find("ps"), std::string::npos) << help.out;
 }
 
+// A bad value exits with 2 before any work starts, while a port already in use is a failure
+// at run time and exits with 1. The help states both.
+TEST_F(CliInputTest, RealmPortInUseExitsOne) {
+  CommandOutput busy = Run("realm serve --port " + std::to_string(realm_->port()));
+  EXPECT_EQ(busy.exit_code, 1) << busy.out << busy.err;
+  EXPECT_NE(busy.err.find("Address already in use"), std::string::npos) << busy.err;
+  EXPECT_EQ(Run("realm serve --port 70000").exit_code, 2);
+
+  CommandOutput serve_help = Run("realm serve --help");
+  EXPECT_NE(serve_help.out.find("A port already in use exits with 1"), std::string::npos) << serve_help.out;
+  CommandOutput help = Run("--help");
+  EXPECT_NE(help.out.find("1 failure at run time"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("2 usage error (a bad flag, value or input file, found before any work starts)"),
+            std::string::npos)
+      << help.out;
+}
+
 }  // namespace
 }  // namespace dpopfleet

@@ -65,7 +65,7 @@ void Setup(CLI::App& root, int* exit_code) {
                     "for example https://127.0.0.1:8443; issuers and token claims are built from it");
   serve->add_option("--bind", options->bind_address, "Address to listen on (IPv4 or IPv6 literal)")
       ->capture_default_str();
-  serve->add_option("--port", options->port, "TCP port; 0 picks a free port and prints it")->capture_default_str();
+  serve->add_option("--port", options->port, "TCP port; 0 picks a free port and prints it. A port already in use exits with 1, as a failure at run time")->capture_default_str();
   serve->add_flag("--no-tls", *no_tls, "Serve plain HTTP; accepted only with a loopback --bind");
   serve->add_option("--cert", options->cert_file, "PEM certificate chain; default: generate a loopback CA and certificate");
   serve->add_option("--key", options->key_file, "PEM private key matching --cert");

@@ -19,8 +19,10 @@ std::vector<std::pair<int, CommandSetup>>& Registry() {
 }
 
 constexpr const char* kExitCodeHelp =
-    "Exit codes: 0 all succeeded, 1 failure (nothing succeeded), 2 usage error (bad flag, "
-    "value or file), 3 partial failure (some agents failed), 4 registration pending (finish "
+    "Exit codes: 0 all succeeded, 1 failure at run time (nothing succeeded, or the system "
+    "refused: a port already in use, a server that cannot be reached), 2 usage error (a bad "
+    "flag, value or input file, found before any work starts), 3 partial failure (some agents "
+    "failed), 4 registration pending (finish "
     "with the printed command and the mailed code), 130 or 143 interrupted by SIGINT or "
     "SIGTERM (mint, call and demo still write a record for every agent; a second signal ends "
     "the process at once).";
