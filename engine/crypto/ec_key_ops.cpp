@@ -66,9 +66,9 @@ ThreadScratch& Scratch() {
   return scratch;
 }
 
-// LoadedScalar puts |d| into the scratch BIGNUM and, when it goes out of scope on any
-// path, wipes it there and replaces the signer's copy (which the library wipes as it
-// frees it) with the constant 1.
+// LoadedScalar puts |d| into the scratch BIGNUM, and LoadIntoSigner copies it into the
+// signing EC_KEY. When it goes out of scope on any path, it wipes the BIGNUM and replaces
+// the signer's copy, if any, with the constant 1 (the library wipes the copy it frees).
 class LoadedScalar {
  public:
   LoadedScalar(ThreadScratch& scratch, const P256Scalar& d) : scratch_(scratch) {
@@ -76,16 +76,22 @@ class LoadedScalar {
   }
   ~LoadedScalar() {
     BN_clear(scratch_.d.get());
-    (void)EC_KEY_set_private_key(scratch_.signer.get(), scratch_.one.get());
+    if (in_signer_) (void)EC_KEY_set_private_key(scratch_.signer.get(), scratch_.one.get());
   }
   LoadedScalar(const LoadedScalar&) = delete;
   LoadedScalar& operator=(const LoadedScalar&) = delete;
 
   bool ok() const { return loaded_; }
 
+  bool LoadIntoSigner() {
+    in_signer_ = loaded_ && EC_KEY_set_private_key(scratch_.signer.get(), scratch_.d.get()) == 1;
+    return in_signer_;
+  }
+
  private:
   ThreadScratch& scratch_;
   bool loaded_ = false;
+  bool in_signer_ = false;
 };
 
 bool CoordinatesToBytes(const BIGNUM* x, const BIGNUM* y, P256PublicKey* out) {
@@ -132,7 +138,7 @@ ErrorCode SignDigestWithScalar(const P256Scalar& d, const Sha256Digest& digest, 
   std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG_free>> sig;
   {
     LoadedScalar scalar(scratch, d);
-    if (scalar.ok() && EC_KEY_set_private_key(scratch.signer.get(), scratch.d.get()) == 1) {
+    if (scalar.LoadIntoSigner()) {
       sig.reset(ECDSA_do_sign(digest.data(), static_cast<int>(digest.size()), scratch.signer.get()));
     }
   }
