@@ -63,7 +63,7 @@ void BM_BatchSign(benchmark::State& state) {
     return arena.execute([&] { return signer.Sign(requests, &output); });
   };
 
-  // Warming up creates every thread's scratch state and every key's signing context.
+  // Warming up creates every thread's scratch state and signing key.
   for (std::size_t signed_keys = 0; signed_keys < pool->size(); signed_keys += requests.size()) {
     (void)sign_next_batch();
   }
@@ -79,7 +79,7 @@ BENCHMARK(BM_BatchSign)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_BatchSign)->ArgName("threads")->Arg(1)->Arg(2)->MeasureProcessCPUTime();
 
 // BM_KeyPoolResident reports the resident set growth per pool entry, before and after each
-// key has signed once (the OpenSSL backend caches a signing context per key).
+// key has signed once. Keys keep no per-key signing state, so the two should match.
 void BM_KeyPoolResident(benchmark::State& state) {
   const std::size_t count = static_cast<std::size_t>(state.range(0));
   double generated_bytes = 0;
