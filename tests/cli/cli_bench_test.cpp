@@ -88,8 +88,9 @@ TEST_F(CliRealmTest, BenchHttpDpopWithBoundToken) {
 TEST_F(CliTest, BenchSignAnnouncesKeygen) {
   CommandOutput run = Run("bench sign --seconds 1 --threads 1 --keys 1000");
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.err.find("generating 1000 keys..."), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find("generated 1000 keys in "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("generating 1000 keys...\n"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("generating 1000 keys: done in "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("warming up: one proof per key: done in "), std::string::npos) << run.err;
 }
 
 }  // namespace

@@ -109,20 +109,22 @@ struct PhaseTotals {
   double PerCpuSecond() const { return static_cast<double>(operations) / cpu_seconds; }
 };
 
-// KeygenNotice prints "generating N keys..." on stderr when created and the time taken
-// when Done is called. On a terminal it also redraws the elapsed seconds once per second, so a
-// generation of many keys shows that it is running.
-class KeygenNotice {
+// StepNotice prints "<step>..." on stderr when created and the time taken when Done is
+// called, so that a long preparation (generating or warming up a million keys takes tens of
+// seconds) does not look hung. On a terminal it also redraws the elapsed seconds once per
+// second and ends on the same line.
+class StepNotice {
  public:
-  explicit KeygenNotice(std::size_t keys) : keys_(keys), start_(Clock::now()) {
-    std::fprintf(stderr, "generating %zu keys...", keys_);
+  explicit StepNotice(std::string step)
+      : step_(std::move(step)), terminal_(isatty(STDERR_FILENO) == 1), start_(Clock::now()) {
+    std::fprintf(stderr, terminal_ ? "%s..." : "%s...\n", step_.c_str());
     std::fflush(stderr);
-    if (isatty(STDERR_FILENO) == 1) ticker_ = std::thread([this] { Tick(); });
+    if (terminal_) ticker_ = std::thread([this] { Tick(); });
   }
-  ~KeygenNotice() { Done(); }
+  ~StepNotice() { Done(""); }
 
-  // Done stops the ticker and prints the time taken. It is idempotent.
-  void Done() {
+  // Done stops the ticker and prints the time taken, followed by |detail|. It is idempotent.
+  void Done(const std::string& detail) {
     {
       std::lock_guard lock(mutex_);
       if (done_) return;
@@ -130,21 +132,23 @@ class KeygenNotice {
     }
     stop_.notify_all();
     if (ticker_.joinable()) ticker_.join();
-    double seconds = SecondsSince(start_);
-    std::fprintf(stderr, "\rgenerated %zu keys in %.3f s (%.0f keys/s)\n", keys_, seconds,
-                 static_cast<double>(keys_) / seconds);
+    std::fprintf(stderr, "%s%s: done in %.3f s%s\n", terminal_ ? "\r" : "", step_.c_str(), SecondsSince(start_),
+                 detail.c_str());
   }
+
+  double seconds() const { return SecondsSince(start_); }
 
  private:
   void Tick() {
     std::unique_lock lock(mutex_);
     while (!stop_.wait_for(lock, std::chrono::seconds(1), [&] { return done_; })) {
-      std::fprintf(stderr, "\rgenerating %zu keys... %.0f s", keys_, SecondsSince(start_));
+      std::fprintf(stderr, "\r%s... %.0f s", step_.c_str(), SecondsSince(start_));
       std::fflush(stderr);
     }
   }
 
-  std::size_t keys_;
+  std::string step_;
+  bool terminal_;
   Clock::time_point start_;
   std::mutex mutex_;
   std::condition_variable stop_;
@@ -182,9 +186,11 @@ Result<SignBenchReport> RunSignBench(const SignBenchConfig& config) {
   tbb::task_arena arena(config.threads);
   long resident_before = ResidentSetBytes();
   Clock::time_point keygen_start = Clock::now();
-  KeygenNotice notice(config.keys);
+  StepNotice keygen("generating " + std::to_string(config.keys) + " keys");
   Result<KeyPool> pool = arena.execute([&] { return KeyPool::Generate(config.keys); });
-  notice.Done();
+  char rate[64];
+  std::snprintf(rate, sizeof(rate), " (%.0f keys/s)", static_cast<double>(config.keys) / keygen.seconds());
+  keygen.Done(rate);
   if (!pool.ok()) return pool.error();
   report.keygen_per_second = static_cast<double>(config.keys) / SecondsSince(keygen_start);
   report.resident_bytes_per_key =
@@ -211,10 +217,12 @@ Result<SignBenchReport> RunSignBench(const SignBenchConfig& config) {
 
   // Warming up signs with every key once, which creates the per-thread scratch buffers
   // and the per-key signing contexts.
+  StepNotice warm_up("warming up: one proof per key");
   for (std::size_t signed_keys = 0; signed_keys < pool->size(); signed_keys += kBatchSize) {
     Result<long> warm = ProofRound(arena, signer, pool->size(), requests, &next_key, &output, 0);
     if (!warm.ok()) return warm.error();
   }
+  warm_up.Done("");
 
   const double phase_seconds = kRoundSeconds / 3;
   PhaseTotals raw_one_key;
