@@ -215,8 +215,8 @@ Result<SignBenchReport> RunSignBench(const SignBenchConfig& config) {
   BatchOutput output;
   std::uint32_t next_key = 0;
 
-  // Warming up signs with every key once, which creates the per-thread scratch buffers
-  // and the per-key signing contexts.
+  // Warming up signs with every key once, so that each thread's scratch buffers and signing
+  // key object exist before the measurement.
   StepNotice warm_up("warming up: one proof per key");
   for (std::size_t signed_keys = 0; signed_keys < pool->size(); signed_keys += kBatchSize) {
     Result<long> warm = ProofRound(arena, signer, pool->size(), requests, &next_key, &output, 0);

@@ -32,7 +32,7 @@ void Setup(CLI::App& root, int* exit_code) {
   command->add_option("--seconds", config->seconds, "Measurement time in seconds (1-3600)")
       ->capture_default_str();
   command->add_option("--keys", config->keys,
-                      "Keys in the pool; proofs cycle through them (1-1000000; each OpenSSL key takes about 3.3 KiB of memory once it has signed)")
+                      "Keys in the pool; proofs cycle through them (1-1000000). The output states the resident memory per key")
       ->capture_default_str();
   command->add_flag("--ath", config->ath, "Include an access-token hash (ath) in every proof");
 
