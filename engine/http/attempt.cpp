@@ -55,8 +55,12 @@ void CurlTransport::StartAttempt(RequestPtr request) {
   Result<HttpRequest> built = BuildAttempt(*request);
   if (!built.ok()) return Fail(std::move(request), built.error());
 
-  Status allowed = CheckUrlAllowed(built->url, options_.allow_insecure_http);
-  if (!allowed.ok()) return Fail(std::move(request), allowed.error());
+  // Attempts mostly target the URL of the attempt before, so the last allowed URL is kept.
+  if (built->url != last_allowed_url_) {
+    Status allowed = CheckUrlAllowed(built->url, options_.allow_insecure_http);
+    if (!allowed.ok()) return Fail(std::move(request), allowed.error());
+    last_allowed_url_ = built->url;
+  }
 
   // Only a request without a url_hint can find its lane full here, having learnt its origin
   // just now. It waits in the lane and is built again, with the nonce of that time, when
@@ -81,7 +85,7 @@ void CurlTransport::StartAttempt(RequestPtr request) {
   request->resend_stopped = false;
   request->error_buffer[0] = '\0';
   request->easy = pool_.Acquire();
-  if (!request->easy) {
+  if (!request->easy.handle) {
     return Fail(std::move(request),
                 Error(ErrorCode::kInternal, "curl_easy_init failed; the process is out of memory"));
   }
@@ -90,7 +94,7 @@ void CurlTransport::StartAttempt(RequestPtr request) {
   long timeout = static_cast<long>(
       std::clamp<std::int64_t>(remaining, 1, options_.attempt_timeout.count()));
   if (ConfigureEasy(options_, timeout, request.get()) != ErrorCode::kOk ||
-      curl_multi_add_handle(multi_.get(), request->easy.get()) != CURLM_OK) {
+      curl_multi_add_handle(multi_.get(), request->easy.handle.get()) != CURLM_OK) {
     pool_.Release(std::move(request->easy));
     return Fail(std::move(request),
                 Error(ErrorCode::kInternal, "libcurl rejected the options for " +
@@ -110,7 +114,7 @@ void CurlTransport::FinishAttempt(PendingRequest* raw, CURLcode code) {
   RequestPtr request = std::move(entry->second);
   in_flight_.erase(entry);
 
-  CURL* easy = request->easy.get();
+  CURL* easy = request->easy.handle.get();
   long status = 0;
   long http_version = 0;
   curl_off_t retry_after = 0;

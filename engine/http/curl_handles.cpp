@@ -11,21 +11,21 @@ ErrorCode InitCurlOnce() {
   return result == CURLE_OK ? ErrorCode::kOk : ErrorCode::kInternal;
 }
 
-CurlEasy EasyPool::Acquire() {
-  if (idle_.empty()) return CurlEasy(curl_easy_init());
+PooledEasy EasyPool::Acquire() {
+  if (idle_.empty()) return PooledEasy{CurlEasy(curl_easy_init()), ""};
 
-  CurlEasy handle = std::move(idle_.back());
+  PooledEasy easy = std::move(idle_.back());
   idle_.pop_back();
-  return handle;
+  return easy;
 }
 
-void EasyPool::Release(CurlEasy handle) {
-  if (!handle) return;
+void EasyPool::Release(PooledEasy easy) {
+  if (!easy.handle) return;
 
-  // curl_easy_reset clears every option but keeps the handle's connection-independent
-  // caches (DNS, TLS session IDs) and its buffers.
-  curl_easy_reset(handle.get());
-  idle_.push_back(std::move(handle));
+  // The options stay, so that the next attempt of the same kind sets only what differs.
+  // libcurl reads the callback data pointers and the header list only during a transfer,
+  // so the stale ones an idle handle keeps are never used.
+  idle_.push_back(std::move(easy));
 }
 
 }  // namespace dpopfleet::http

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "dpopfleet/status.h"
@@ -29,21 +30,30 @@ using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 // InitCurlOnce runs curl_global_init once per process. It returns kOk or kInternal.
 ErrorCode InitCurlOnce();
 
+// PooledEasy is an easy handle with the name of the option set it carries: the options
+// every attempt shares plus those of one kind of request (see ConfigureEasy in transfer.h).
+// An empty |profile| means that no option was set yet.
+struct PooledEasy {
+  CurlEasy handle;
+  std::string profile;
+};
+
 // EasyPool keeps finished easy handles for reuse, so that a transfer costs no handle
-// allocation and keeps libcurl's per-handle buffers warm. Not thread-safe: the loop thread
-// owns it.
+// allocation, keeps libcurl's per-handle buffers warm and keeps its options. Not
+// thread-safe: the loop thread owns it.
 class EasyPool {
  public:
-  // Acquire returns a reset handle, or nullptr if libcurl could not allocate one.
-  CurlEasy Acquire();
+  // Acquire returns an idle handle with the options it last had, or a new one. Its handle
+  // is null if libcurl could not allocate one.
+  PooledEasy Acquire();
 
-  // Release resets |handle| and keeps it for a later Acquire.
-  void Release(CurlEasy handle);
+  // Release keeps |easy| for a later Acquire, options included.
+  void Release(PooledEasy easy);
 
   std::size_t idle() const { return idle_.size(); }
 
  private:
-  std::vector<CurlEasy> idle_;
+  std::vector<PooledEasy> idle_;
 };
 
 }  // namespace dpopfleet::http

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -77,22 +78,81 @@ int StopSilentResend(void* user, char*, char*, int, int) {
   return CURL_PREREQFUNC_ABORT;
 }
 
-// SetMethodAndBody maps the request's method and body onto libcurl's options.
-bool SetMethodAndBody(CURL* easy, const HttpRequest& request) {
-  bool ok = true;
-  if (request.method == "HEAD") {
-    ok &= curl_easy_setopt(easy, CURLOPT_NOBODY, 1L) == CURLE_OK;
-  } else if (request.method == "GET" && request.body.empty()) {
-    ok &= curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L) == CURLE_OK;
-  } else {
-    // CURLOPT_POSTFIELDS points into request.body, which lives until the attempt ends.
-    ok &= curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                           static_cast<curl_off_t>(request.body.size())) == CURLE_OK;
-    ok &= curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data()) == CURLE_OK;
-    if (request.method != "POST") {
-      ok &= curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str()) == CURLE_OK;
-    }
+// MethodProfile names the options SetMethod leaves on a handle for |request|: its method,
+// and whether libcurl sends a body for it.
+std::string MethodProfile(const HttpRequest& request) {
+  bool without_body = request.method == "HEAD" || (request.method == "GET" && request.body.empty());
+  return without_body ? request.method : request.method + "+body";
+}
+
+// SetMethod selects the request's method on a handle just reset. The body itself is set
+// per attempt by SetBody.
+bool SetMethod(CURL* easy, const HttpRequest& request) {
+  if (request.method == "HEAD") return curl_easy_setopt(easy, CURLOPT_NOBODY, 1L) == CURLE_OK;
+  if (request.method == "GET" && request.body.empty()) {
+    return curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L) == CURLE_OK;
   }
+  if (request.method == "POST") return true;
+  return curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str()) == CURLE_OK;
+}
+
+// SetBody points libcurl at the attempt's body, for methods that send one.
+bool SetBody(CURL* easy, const HttpRequest& request) {
+  if (request.method == "HEAD" || (request.method == "GET" && request.body.empty())) return true;
+
+  // CURLOPT_POSTFIELDS points into request.body, which lives until the attempt ends. It
+  // also selects POST, which a CUSTOMREQUEST set by SetMethod overrides on the wire.
+  bool ok = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                             static_cast<curl_off_t>(request.body.size())) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data()) == CURLE_OK;
+  return ok;
+}
+
+// ProxyFromEnvironment returns whether any proxy variable libcurl reads is set. Without
+// one, SetSharedOptions sets CURLOPT_PROXY to "" (no proxy), which spares libcurl 7.88 the
+// proxy getenv calls it otherwise makes for every transfer. The environment is read once per
+// process.
+bool ProxyFromEnvironment() {
+  static const bool set = [] {
+    for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                             "all_proxy", "ALL_PROXY"}) {
+      const char* value = std::getenv(name);
+      if (value != nullptr && value[0] != '\0') return true;
+    }
+    return false;
+  }();
+  return set;
+}
+
+// SetSharedOptions sets the options that are the same for every attempt of one kind: the
+// transport's settings, the callbacks and the method.
+bool SetSharedOptions(const TransportOptions& options, CURL* easy, const HttpRequest& request) {
+  long http_version = options.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1;
+  bool ok = true;
+  ok &= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
+  ok &= SetMethod(easy, request);
+  ok &= curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, http_version) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                         static_cast<long>(options.connect_timeout.count())) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+  if (!options.ca_file.empty()) {
+    ok &= curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_file.c_str()) == CURLE_OK;
+  }
+  if (!options.pinned_public_key.empty()) {
+    ok &= curl_easy_setopt(easy, CURLOPT_PINNEDPUBLICKEY, options.pinned_public_key.c_str()) ==
+          CURLE_OK;
+  }
+  if (!ProxyFromEnvironment()) {
+    // Without a proxy, no_proxy is moot, and setting both stops every environment lookup.
+    ok &= curl_easy_setopt(easy, CURLOPT_PROXY, "") == CURLE_OK;
+    ok &= curl_easy_setopt(easy, CURLOPT_NOPROXY, "") == CURLE_OK;
+  }
+  ok &= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, CollectHeader) == CURLE_OK;
+  ok &= curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, StopSilentResend) == CURLE_OK;
   return ok;
 }
 
@@ -114,7 +174,7 @@ Status CheckUrlAllowed(const std::string& url, bool allow_insecure_http) {
 }
 
 ErrorCode ConfigureEasy(const TransportOptions& options, long timeout_ms, PendingRequest* request) {
-  CURL* easy = request->easy.get();
+  CURL* easy = request->easy.handle.get();
   const HttpRequest& http = request->request;
 
   curl_slist* list = nullptr;
@@ -136,34 +196,25 @@ ErrorCode ConfigureEasy(const TransportOptions& options, long timeout_ms, Pendin
   }
   request->header_list.reset(grown);
 
-  long http_version = options.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1;
+  // A handle last used for another kind of request starts over, so that no method option
+  // of that request lingers.
+  std::string profile = MethodProfile(http);
+  if (request->easy.profile != profile) {
+    if (!request->easy.profile.empty()) curl_easy_reset(easy);
+    request->easy.profile.clear();
+    if (!SetSharedOptions(options, easy, http)) return ErrorCode::kInternal;
+    request->easy.profile = std::move(profile);
+  }
+
   bool ok = true;
   ok &= curl_easy_setopt(easy, CURLOPT_URL, http.url.c_str()) == CURLE_OK;
-  ok &= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
   ok &= curl_easy_setopt(easy, CURLOPT_HTTPHEADER, request->header_list.get()) == CURLE_OK;
-  ok &= SetMethodAndBody(easy, http);
-  ok &= curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, http_version) == CURLE_OK;
-  ok &= curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L) == CURLE_OK;
-  ok &= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-  ok &= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                         static_cast<long>(options.connect_timeout.count())) == CURLE_OK;
+  ok &= SetBody(easy, http);
   ok &= curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
-  ok &= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
-  ok &= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
-  if (!options.ca_file.empty()) {
-    ok &= curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_file.c_str()) == CURLE_OK;
-  }
-  if (!options.pinned_public_key.empty()) {
-    ok &= curl_easy_setopt(easy, CURLOPT_PINNEDPUBLICKEY, options.pinned_public_key.c_str()) ==
-          CURLE_OK;
-  }
-  ok &= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody) == CURLE_OK;
   ok &= curl_easy_setopt(easy, CURLOPT_WRITEDATA, request) == CURLE_OK;
-  ok &= curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, CollectHeader) == CURLE_OK;
   ok &= curl_easy_setopt(easy, CURLOPT_HEADERDATA, request) == CURLE_OK;
   ok &= curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, request->error_buffer) == CURLE_OK;
   ok &= curl_easy_setopt(easy, CURLOPT_PRIVATE, request) == CURLE_OK;
-  ok &= curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, StopSilentResend) == CURLE_OK;
   ok &= curl_easy_setopt(easy, CURLOPT_PREREQDATA, request) == CURLE_OK;
   return ok ? ErrorCode::kOk : ErrorCode::kInternal;
 }

@@ -39,7 +39,7 @@ struct PendingRequest {
   std::chrono::milliseconds next_wait{0};
 
   // The attempt in flight: its easy handle, request, header list and collected response.
-  CurlEasy easy;
+  PooledEasy easy;
   CurlSlist header_list;
   HttpRequest request;
   HttpResponse response;
@@ -59,8 +59,11 @@ using PendingRequestPtr = std::unique_ptr<PendingRequest>;
 // schemes) naming the URL and the fix.
 Status CheckUrlAllowed(const std::string& url, bool allow_insecure_http);
 
-// ConfigureEasy sets every option of |request->easy| for the attempt in |request->request|,
-// with |timeout_ms| as the attempt's total timeout. It returns kOk or kInternal.
+// ConfigureEasy sets the options of |request->easy| for the attempt in |request->request|,
+// with |timeout_ms| as the attempt's total timeout. A handle whose profile matches the
+// attempt's method keeps its shared options, and only the URL, headers, body, timeout and
+// callback data are set again. Otherwise the handle is reset and configured in full. It
+// returns kOk or kInternal.
 ErrorCode ConfigureEasy(const TransportOptions& options, long timeout_ms, PendingRequest* request);
 
 // TransportFailure maps a failed transfer's CURLcode to an ErrorCode and a description that

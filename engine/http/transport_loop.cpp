@@ -74,10 +74,6 @@ void CurlTransport::Submit(RequestFactory factory, RequestOptions options, Callb
   request->factory = std::move(factory);
   request->callback = std::move(callback);
   request->deadline_unix_millis = options_.clock->NowUnixMillis() + options.deadline.count();
-  if (!options.url_hint.empty()) {
-    Result<std::string> origin = UrlOrigin(options.url_hint);
-    if (origin.ok()) request->origin = std::move(*origin);
-  }
   request->options = std::move(options);
   counters_.requests_submitted.fetch_add(1, std::memory_order_relaxed);
 
@@ -199,6 +195,17 @@ void CurlTransport::FireDueTimers(std::int64_t now_unix_millis) {
 }
 
 void CurlTransport::Route(RequestPtr request) {
+  const std::string& hint = request->options.url_hint;
+  if (!hint.empty()) {
+    // Requests of one run mostly share their url_hint, so the last parse is kept.
+    if (hint != last_hint_) {
+      Result<std::string> origin = UrlOrigin(hint);
+      last_hint_ = hint;
+      last_hint_origin_ = origin.ok() ? std::move(*origin) : std::string();
+    }
+    request->origin = last_hint_origin_;
+  }
+
   if (request->origin.empty()) {
     unrouted_.push_back(std::move(request));
     return;
@@ -273,7 +280,7 @@ void CurlTransport::Deliver(RequestPtr request) {
 void CurlTransport::CancelAll() {
   std::vector<RequestPtr> cancelled;
   for (auto& [raw, request] : in_flight_) {
-    curl_multi_remove_handle(multi_.get(), request->easy.get());
+    curl_multi_remove_handle(multi_.get(), request->easy.handle.get());
     pool_.Release(std::move(request->easy));
     cancelled.push_back(std::move(request));
   }

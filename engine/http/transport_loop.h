@@ -111,6 +111,13 @@ class CurlTransport final : public Transport {
   // unrouted_ holds first attempts without a url_hint: their origin, and so their lane, is
   // known only once the factory has built them.
   std::deque<RequestPtr> unrouted_;
+
+  // The last url_hint Route parsed, and its origin (empty if it is not a valid URL).
+  std::string last_hint_;
+  std::string last_hint_origin_;
+
+  // The last URL that CheckUrlAllowed accepted.
+  std::string last_allowed_url_;
   std::map<std::pair<std::int64_t, std::uint64_t>, RequestPtr> timers_;
   std::uint64_t timer_sequence_ = 0;
 
