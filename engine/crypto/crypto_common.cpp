@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -95,9 +94,17 @@ bool IsValidP256Scalar(std::span<const std::uint8_t> d) {
       0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
       0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
   if (d.size() != kP256ScalarSize) return false;
-  bool is_zero = std::all_of(d.begin(), d.end(), [](std::uint8_t b) { return b == 0; });
-  bool below_order = std::lexicographical_compare(d.begin(), d.end(), kOrder.begin(), kOrder.end());
-  return !is_zero && below_order;
+
+  // The scalar is secret, so every byte is visited whatever its value: d < n exactly when
+  // the subtraction d - n, from the last byte to the first, ends with a borrow.
+  unsigned borrow = 0;
+  unsigned any_bit = 0;
+  for (std::size_t i = kP256ScalarSize; i-- > 0;) {
+    unsigned difference = unsigned{d[i]} - unsigned{kOrder[i]} - borrow;
+    borrow = (difference >> 8) & 1;
+    any_bit |= d[i];
+  }
+  return (borrow & static_cast<unsigned>(any_bit != 0)) == 1;
 }
 
 }  // namespace internal

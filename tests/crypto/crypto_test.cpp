@@ -185,6 +185,19 @@ TEST(P256Key, RejectsOutOfRangeScalars) {
   order[31] -= 1;
   EXPECT_TRUE(P256Key::FromPrivateScalar(order).ok());
 
+  // n + 1 and 2^256 - 1 lie above n; lowering a middle byte of n puts it below n although
+  // the later bytes are larger than n's.
+  std::array<std::uint8_t, kP256ScalarSize> above = order;
+  above[31] += 2;
+  EXPECT_EQ(P256Key::FromPrivateScalar(above).error().code(), ErrorCode::kInvalidKey);
+  std::array<std::uint8_t, kP256ScalarSize> all_ones;
+  all_ones.fill(0xff);
+  EXPECT_EQ(P256Key::FromPrivateScalar(all_ones).error().code(), ErrorCode::kInvalidKey);
+  std::array<std::uint8_t, kP256ScalarSize> below = all_ones;
+  below[16] = 0xbb;
+  for (std::size_t i = 4; i < 8; ++i) below[i] = 0x00;
+  EXPECT_TRUE(P256Key::FromPrivateScalar(below).ok());
+
   std::array<std::uint8_t, 31> short_scalar{};
   short_scalar[30] = 1;
   EXPECT_EQ(P256Key::FromPrivateScalar(short_scalar).error().code(), ErrorCode::kInvalidKey);
