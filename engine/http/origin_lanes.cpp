@@ -16,11 +16,18 @@ long ConnectionsPerOrigin(const TransportOptions& options) {
   return std::max(1L, connections);
 }
 
+// kServerStreamsAssumed is the number of concurrent streams a lane assumes an HTTP/2
+// server allows per connection. RFC 9113 section 6.5.2 recommends that servers allow at
+// least 100, and nghttpx's default is 100. libcurl 7.88 does not report the server's
+// SETTINGS_MAX_CONCURRENT_STREAMS, and holds back transfers beyond it in its own queue,
+// where their proofs would age.
+constexpr long kServerStreamsAssumed = 100;
+
 }  // namespace
 
 OriginLanes::OriginLanes(const TransportOptions& options)
     : connections_per_origin_(ConnectionsPerOrigin(options)),
-      streams_per_connection_(std::max(1L, options.max_concurrent_streams)) {}
+      streams_per_connection_(std::clamp(options.max_concurrent_streams, 1L, kServerStreamsAssumed)) {}
 
 void OriginLanes::Push(PendingRequestPtr request, bool retry) {
   Lane& lane = LaneFor(request->origin);

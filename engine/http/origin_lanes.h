@@ -1,10 +1,11 @@
 // The transport's own queue of attempts waiting to be handed to libcurl, one lane per
 // origin. A lane hands libcurl only as many transfers as the origin's connections can carry
-// at once: one per connection for HTTP/1.1, connections x streams once a response showed
-// that the origin multiplexes over HTTP/2. Everything else waits here, unbuilt, so that the
-// factory runs (and signs its DPoP proof with the then-latest nonce) only when the attempt
-// goes on the wire at once. A transfer queued inside libcurl would instead carry a proof
-// built before it waited, whose nonce may have rotated by the time the server reads it.
+// at once: one per connection for HTTP/1.1, connections x streams (at most 100 streams)
+// once a response showed that the origin multiplexes over HTTP/2. Everything else waits
+// here, unbuilt, so that the factory runs (and signs its DPoP proof with the then-latest
+// nonce) only when the attempt goes on the wire at once. A transfer queued inside libcurl
+// would instead carry a proof built before it waited, whose nonce may have rotated by the
+// time the server reads it.
 
 #ifndef DPOPFLEET_ENGINE_HTTP_ORIGIN_LANES_H_
 #define DPOPFLEET_ENGINE_HTTP_ORIGIN_LANES_H_
@@ -60,10 +61,10 @@ class OriginLanes {
   };
 
   Lane& LaneFor(const std::string& origin);
-  // Capacity returns how many transfers |lane| hands to libcurl at once.
-  // NOTE: an HTTP/2 server may allow fewer streams (SETTINGS_MAX_CONCURRENT_STREAMS) than
-  // TransportOptions.max_concurrent_streams. libcurl then queues the excess, and those
-  // proofs wait. libcurl 7.88 does not report the server's setting.
+  // Capacity returns how many transfers |lane| hands to libcurl at once. Over HTTP/2 that
+  // is connections x streams, with streams capped at 100 per connection.
+  // NOTE: a server that allows fewer than 100 streams makes libcurl queue the excess, where
+  // those proofs wait, and one that allows more gets no more than 100 per connection.
   long Capacity(const Lane& lane) const;
   bool CanStart(const Lane& lane) const;
 

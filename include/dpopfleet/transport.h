@@ -150,7 +150,8 @@ struct TransportOptions {
   // max_in_flight caps requests whose attempt is under way at once; the rest wait in the
   // transport's queue, where their factory has not run yet. Each origin also gets at most
   // as many transfers as its connections carry at once: max_host_connections for HTTP/1.1,
-  // and max_host_connections x max_concurrent_streams once a response came over HTTP/2.
+  // and max_host_connections x max_concurrent_streams (at most 100 streams, the minimum
+  // RFC 9113 recommends servers allow) once a response came over HTTP/2.
   // So an attempt is built, and its DPoP proof signed with the latest nonce, just before
   // it goes on the wire.
   long max_in_flight = 1'000;

@@ -168,4 +168,20 @@ bool MakeTestPki(const TempDir& dir, TestPki* pki) {
   return !pki->certificate_pem.empty() && !pki->private_key_pem.empty();
 }
 
+std::vector<std::string> NghttpxCommand(const std::string& nghttpx, std::uint16_t front_port,
+                                        std::uint16_t backend_port, const TestPki& pki,
+                                        const TempDir& dir, std::vector<std::string> extra) {
+  std::vector<std::string> command = {nghttpx,
+                                      "--conf=/dev/null",
+                                      "--no-ocsp",
+                                      "--workers=1",
+                                      "--frontend=127.0.0.1," + std::to_string(front_port),
+                                      "--backend=127.0.0.1," + std::to_string(backend_port),
+                                      "--errorlog-file=" + dir.File("error.log")};
+  for (std::string& option : extra) command.push_back(std::move(option));
+  command.push_back(pki.private_key_file);
+  command.push_back(pki.certificate_file);
+  return command;
+}
+
 }  // namespace dpopfleet::testing

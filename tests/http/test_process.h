@@ -79,6 +79,13 @@ struct TestPki {
 // openssl's output in dir/openssl.log) if openssl failed.
 bool MakeTestPki(const TempDir& dir, TestPki* pki);
 
+// NghttpxCommand returns the command line of an nghttpx TLS/HTTP/2 front with one worker on
+// 127.0.0.1:|front_port| for the HTTP/1.1 backend on 127.0.0.1:|backend_port|, serving
+// |pki|'s certificate, logging errors to dir/error.log, with |extra| options appended.
+std::vector<std::string> NghttpxCommand(const std::string& nghttpx, std::uint16_t front_port,
+                                        std::uint16_t backend_port, const TestPki& pki,
+                                        const TempDir& dir, std::vector<std::string> extra);
+
 }  // namespace dpopfleet::testing
 
 #endif  // DPOPFLEET_TESTS_HTTP_TEST_PROCESS_H_

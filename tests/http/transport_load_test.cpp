@@ -155,12 +155,10 @@ TEST(TransportLoad, Http2ThousandRequestsShareFewConnections) {
   // 250 streams a connection on both sides, so 1,000 requests fit on 4 connections.
   std::string access_log = dir.File("access.log");
   testing::ChildProcess proxy(
-      {nghttpx, "--conf=/dev/null", "--no-ocsp", "--workers=1",
-       "--frontend=127.0.0.1," + std::to_string(port),
-       "--backend=127.0.0.1," + std::to_string(backend->port()),
-       "--frontend-http2-max-concurrent-streams=250", "--accesslog-file=" + access_log,
-       "--accesslog-format=$remote_port $alpn $status", "--errorlog-file=" + dir.File("error.log"),
-       pki.private_key_file, pki.certificate_file},
+      testing::NghttpxCommand(nghttpx, port, backend->port(), pki, dir,
+                              {"--frontend-http2-max-concurrent-streams=250",
+                               "--accesslog-file=" + access_log,
+                               "--accesslog-format=$remote_port $alpn $status"}),
       dir.File("nghttpx.out"));
   ASSERT_GT(proxy.pid(), 0);
   ASSERT_TRUE(testing::WaitForListener(port))
