@@ -37,13 +37,19 @@ std::unique_ptr<LoopbackServer> LoopbackServer::Start(std::uint16_t port, unsign
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-  // One thread is the daemon's own polling thread. libmicrohttpd 0.9.75 prints a warning
-  // for a pool size of 1 but accepts 0, which means the same.
-  unsigned pool_size = threads > 1 ? threads : 0;
+  // One thread is the daemon's own polling thread, so the pool option is left out then:
+  // libmicrohttpd 0.9.75 warns about a pool size of 0 or 1. An MHD_OPTION_END entry ends
+  // the array early.
+  MHD_OptionItem options[] = {
+      {MHD_OPTION_SOCK_ADDR, 0, &address},
+      {MHD_OPTION_CONNECTION_LIMIT, 10'000, nullptr},
+      {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, static_cast<intptr_t>(threads),
+       nullptr},
+      {MHD_OPTION_END, 0, nullptr},
+  };
   server->daemon_ = MHD_start_daemon(
       MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ERROR_LOG, 0, nullptr, nullptr,
-      &Reply, server->response_, MHD_OPTION_SOCK_ADDR, &address, MHD_OPTION_THREAD_POOL_SIZE,
-      pool_size, MHD_OPTION_CONNECTION_LIMIT, 10'000u, MHD_OPTION_END);
+      &Reply, server->response_, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
   if (server->daemon_ == nullptr) return nullptr;
 
   const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);
