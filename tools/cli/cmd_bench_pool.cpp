@@ -28,7 +28,7 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 // SignEachOnce signs a short message with every key of |pool|, so that state the crypto
-// library builds lazily at first use (OpenSSL caches a signing context) is counted.
+// library builds lazily at first use (each thread's signing key object) is counted.
 ErrorCode SignEachOnce(const KeyPool& pool) {
   static constexpr std::string_view kMessage = "dpopfleet bench pool";
   Es256Signature signature;

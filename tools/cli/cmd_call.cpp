@@ -96,8 +96,10 @@ class CallRun {
 
   // PrintSummary prints the totals of every round and refresh on stderr.
   void PrintSummary() const {
-    if (refreshes_.count() > 0 || flags_.repeat > 1) {
+    if (refreshes_.count() > 0) {
       std::fprintf(stderr, "%s", refreshes_.Format("token refresh", "requests", "").c_str());
+    } else if (flags_.repeat > 1) {
+      std::fprintf(stderr, "token refresh: none needed, every token outlived the run\n");
     }
     std::string title = "call: " + std::to_string(flags_.agents) + " agents, " + std::to_string(rounds_) + " of " +
                         std::to_string(flags_.repeat) + " rounds";

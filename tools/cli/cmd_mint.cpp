@@ -97,7 +97,7 @@ void Setup(CLI::App& root, int* exit_code) {
       "mint", "Mint one DPoP-bound token per agent for N agents; JSON lines on stdout, summary on stderr");
   auto flags = std::make_shared<MintFlags>();
   command->add_option("--agents", flags->agents, "Number of agents, each with its own P-256 key (1 to 1000000; "
-                                                 "each agent holds about 6 KB of memory)")
+                                                 "each agent holds about 1.5 KB of memory)")
       ->required()
       ->check(CLI::Range(std::size_t{1}, kMaxAgents));
   command->add_option("--concurrency", flags->concurrency, "Maximum token requests in flight (1 to 100000, default 256)")

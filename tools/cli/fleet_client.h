@@ -37,7 +37,7 @@ struct ClientOptions {
 };
 
 // Upper bounds of the fleet flags, stated in their help. A fleet keeps every agent's key
-// and token in memory (about 6 KB per agent), so a million agents need about 6 GB.
+// and token in memory (about 1.5 KB per agent), so a million agents need about 1.5 GB.
 inline constexpr std::size_t kMaxAgents = 1'000'000;
 inline constexpr std::size_t kMaxConcurrency = 100'000;
 inline constexpr std::size_t kMaxRepeat = 100'000;

@@ -41,11 +41,14 @@ void PrintTokenDetails(std::FILE* out, const TokenResponse& token, std::string_v
   std::fprintf(out, "token_type    %s\n", token.token_type.c_str());
   std::fprintf(out, "expires_in    %lld s\n", static_cast<long long>(token.expires_in));
   if (!token.scope.empty()) std::fprintf(out, "scope         %s\n", token.scope.c_str());
-  if (token.claims_json.empty()) {
+
+  // A fleet run drops the decoded claims to save memory, so decode them again here.
+  std::string claims = token.claims_json.empty() ? DecodeTokenClaims(token.access_token) : token.claims_json;
+  if (claims.empty()) {
     std::fprintf(out, "claims        (opaque token: ask the server with `dpopfleet introspect`)\n");
     return;
   }
-  std::fprintf(out, "claims        %s\n", token.claims_json.c_str());
+  std::fprintf(out, "claims        %s\n", claims.c_str());
   if (token.cnf_jkt.empty()) {
     std::fprintf(out, "cnf.jkt       absent: the token is not bound to a key, so anyone holding it can use it\n");
   } else if (token.cnf_jkt == thumbprint) {
