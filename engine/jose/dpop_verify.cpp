@@ -48,6 +48,14 @@ Result<P256PublicKey> CheckHeader(const internal::JsonObject& header) {
                                                "; only \"ES256\" is accepted");
   }
 
+  // RFC 7515 section 4.1.11: a recipient must reject a JWS whose "crit" lists an extension
+  // it does not understand, and this verifier understands none.
+  if (const internal::JsonMember* crit = header.Find("crit")) {
+    return Reject(ErrorCode::kProofMalformed,
+                  "proof header has \"crit\" " + Quote(crit->text) +
+                      " but this server supports no critical JWS extensions; remove \"crit\"");
+  }
+
   const internal::JsonMember* jwk = header.Find("jwk");
   if (!jwk || jwk->kind != internal::JsonKind::kObject) {
     return Reject(ErrorCode::kProofMissingJwk,
@@ -88,6 +96,13 @@ Status CheckClaims(const internal::JsonObject& payload, const ProofExpectations&
     }
     return Reject(ErrorCode::kProofMissingClaim,
                   std::string("proof payload lacks a valid \"") + missing + "\" claim");
+  }
+
+  if (jti->size() > kMaxProofJtiBytes) {
+    return Reject(ErrorCode::kProofMalformed,
+                  "proof \"jti\" is " + std::to_string(jti->size()) + " bytes long, more than " +
+                      std::to_string(kMaxProofJtiBytes) +
+                      "; use a random identifier such as a UUID");
   }
 
   if (*htm != expected.htm) {

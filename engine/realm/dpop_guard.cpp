@@ -103,7 +103,8 @@ HttpReply DpopGuard::Reject(DpopUse use, ErrorCode code, const std::string& mess
 }
 
 bool DpopGuard::Check(const HttpExchange& exchange, DpopUse use, std::string_view access_token,
-                      VerifiedProof* proof, HttpReply* rejection) {
+                      VerifiedProof* proof, HttpReply* rejection,
+                      std::string_view bound_thumbprint) {
   int header_count = exchange.HeaderCount("dpop");
   if (header_count != 1) {
     ErrorCode code = header_count == 0 ? ErrorCode::kProofMalformed : ErrorCode::kProofMultipleHeaders;
@@ -141,8 +142,29 @@ bool DpopGuard::Check(const HttpExchange& exchange, DpopUse use, std::string_vie
     *rejection = Reject(use, verified.error().code(), verified.error().message());
     return false;
   }
-  if (replay_cache_.CheckAndInsert(verified->thumbprint, verified->jti,
-                                   expected.now_unix_seconds) != ErrorCode::kOk) {
+  if (!bound_thumbprint.empty() && verified->thumbprint != bound_thumbprint) {
+    *rejection = ErrorReply(401, "invalid_dpop_proof",
+                            "the proof's key thumbprint does not match the token's cnf.jkt; sign "
+                            "proofs with the key the token was bound to",
+                            "proof_key_mismatch");
+    rejection->AddHeader("WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\", algs=\"ES256\"");
+    return false;
+  }
+
+  ErrorCode replay = replay_cache_.CheckAndInsert(verified->thumbprint, verified->jti,
+                                                  expected.now_unix_seconds);
+  if (replay == ErrorCode::kOutOfRange) {
+    // Accepting the proof unrecorded would allow its replay, so the realm fails closed. The
+    // rejection log line and counter record each rejection.
+    *rejection = ErrorReply(503, "temporarily_unavailable",
+                            "the DPoP replay cache holds " +
+                                std::to_string(replay_cache_.max_entries()) +
+                                " unexpired proofs; retry with a new proof later",
+                            "replay_cache_full");
+    rejection->AddHeader("Retry-After", "1");
+    return false;
+  }
+  if (replay != ErrorCode::kOk) {
     *rejection = Reject(use, ErrorCode::kProofReplayed,
                         "jti '" + verified->jti + "' was already used with this key; " +
                             "make a new proof for every request");

@@ -57,11 +57,14 @@ class DpopGuard {
   // Check validates the single DPoP header of |exchange|: VerifyProof against the request's
   // method and URL (scheme and Host header plus path), the iat window widened by the clock
   // skew, "ath" for |access_token| on resource requests, the nonce in nonce mode, and the
-  // replay cache. It returns true and fills |*proof|, or false and fills |*rejection| with
-  // the endpoint's error response: 400 at the token endpoint, 401 with WWW-Authenticate at
-  // the resource, use_dpop_nonce plus a DPoP-Nonce header for a missing or stale nonce.
+  // replay cache. A non-empty |bound_thumbprint| (the token's cnf.jkt) must equal the
+  // proof key's thumbprint, checked before the replay cache so proofs signed with other keys
+  // never occupy it. It returns true and fills |*proof|, or false and fills |*rejection|
+  // with the endpoint's error response: 400 at the token endpoint, 401 with
+  // WWW-Authenticate at the resource, use_dpop_nonce plus a DPoP-Nonce header for a missing
+  // or stale nonce, and 503 with Retry-After while the replay cache is full.
   bool Check(const HttpExchange& exchange, DpopUse use, std::string_view access_token,
-             VerifiedProof* proof, HttpReply* rejection);
+             VerifiedProof* proof, HttpReply* rejection, std::string_view bound_thumbprint = {});
 
   // AddNonce adds the current DPoP-Nonce header to |*reply| in nonce mode, so successful
   // responses carry the newest nonce after a rotation.

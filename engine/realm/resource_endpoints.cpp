@@ -128,14 +128,10 @@ HttpReply HandleWhoami(RealmCore& core, const RealmRoute& route) {
     }
     VerifiedProof proof;
     HttpReply rejection;
-    if (!core.dpop.Check(route.exchange, DpopUse::kResource, token, &proof, &rejection)) {
+    if (!core.dpop.Check(route.exchange, DpopUse::kResource, token, &proof, &rejection,
+                         claims->jkt)) {
       AttachIds(&rejection, claims->client_id, claims->jti);
       return rejection;
-    }
-    if (proof.thumbprint != claims->jkt) {
-      HttpReply reply = ResourceError("invalid_dpop_proof", "the proof's key thumbprint does not match the token's cnf.jkt; sign proofs with the key the token was bound to", "proof_key_mismatch");
-      AttachIds(&reply, claims->client_id, proof.jti, proof.thumbprint);
-      return reply;
     }
   }
 

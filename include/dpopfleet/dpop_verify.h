@@ -6,6 +6,7 @@
 #ifndef DPOPFLEET_DPOP_VERIFY_H_
 #define DPOPFLEET_DPOP_VERIFY_H_
 
+#include <array>
 #include <cstdint>
 #include <mutex>
 #include <span>
@@ -17,6 +18,11 @@
 #include "dpopfleet/status.h"
 
 namespace dpopfleet {
+
+// kMaxProofJtiBytes is the longest "jti" VerifyProof accepts. RFC 9449 recommends 96 bits of
+// randomness (16 base64url characters, 36 for a UUID), so 256 bytes leaves room for any
+// encoding while bounding what each proof adds to a replay cache.
+inline constexpr std::size_t kMaxProofJtiBytes = 256;
 
 // ProofExpectations describes the request a proof must match. Views must stay valid during
 // the VerifyProof call.
@@ -59,20 +65,33 @@ struct VerifiedProof {
 };
 
 // VerifyProof checks |proof| against |expected|: compact JWS syntax, "typ" exactly
-// "dpop+jwt", "alg" exactly "ES256", a public "jwk" (one with "d" is rejected), the
-// signature, "htm", "htu", the "iat" window, "ath" and "nonce". On failure the Error's code
+// "dpop+jwt", "alg" exactly "ES256", no "crit" header, a public "jwk" (one with "d" is
+// rejected), the signature, a "jti" of 1 to kMaxProofJtiBytes bytes, "htm", "htu", the
+// "iat" window, "ath" and "nonce". A "crit" header or a longer "jti" is kProofMalformed,
+// because this verifier understands no JWS extension. On failure the Error's code
 // is one of the kProof* codes, one per check, and the message names the value that failed.
 Result<VerifiedProof> VerifyProof(std::string_view proof, const ProofExpectations& expected);
 
 // ReplayCache remembers (thumbprint, jti) pairs until they expire, so a proof cannot be
-// used twice within the window in which its "iat" is accepted. It is thread-safe.
+// used twice within the window in which its "iat" is accepted. Each entry stores a 128-bit
+// SHA-256 prefix of the pair, so its size does not depend on the jti, and the number of
+// entries is capped, so no sender can grow the cache without bound. It is thread-safe.
 class ReplayCache {
  public:
-  // ReplayCache keeps each entry for |lifetime_seconds| after it was first seen.
-  explicit ReplayCache(std::int64_t lifetime_seconds) : lifetime_seconds_(lifetime_seconds) {}
+  // kDefaultMaxEntries bounds the cache to an estimated 60 MB (about 56 bytes per entry with the
+  // hash table's node and bucket), enough for 14,000 proofs a second over a 70 s lifetime.
+  static constexpr std::size_t kDefaultMaxEntries = 1'000'000;
 
-  // CheckAndInsert returns kOk and records the pair if it is new or expired, and
-  // kProofReplayed if it was seen within the lifetime.
+  // ReplayCache keeps each entry for |lifetime_seconds| after it was first seen and stores at
+  // most |max_entries| entries.
+  explicit ReplayCache(std::int64_t lifetime_seconds,
+                       std::size_t max_entries = kDefaultMaxEntries)
+      : lifetime_seconds_(lifetime_seconds), max_entries_(max_entries) {}
+
+  // CheckAndInsert returns kOk and records the pair if it is new or expired,
+  // kProofReplayed if it was seen within the lifetime, and kOutOfRange without recording it
+  // when the cache contains max_entries unexpired entries. Callers must reject the proof on
+  // kOutOfRange, because accepting it unrecorded would allow a replay.
   ErrorCode CheckAndInsert(std::string_view thumbprint, std::string_view jti,
                            std::int64_t now_unix_seconds);
 
@@ -80,13 +99,22 @@ class ReplayCache {
   // next sweep.
   std::size_t size() const;
 
+  std::size_t max_entries() const { return max_entries_; }
+
  private:
+  using Key = std::array<std::uint8_t, 16>;
+  struct KeyHash {
+    std::size_t operator()(const Key& key) const;
+  };
+
   void SweepLocked(std::int64_t now_unix_seconds);
 
   const std::int64_t lifetime_seconds_;
+  const std::size_t max_entries_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::int64_t> expiry_by_key_;
+  std::unordered_map<Key, std::int64_t, KeyHash> expiry_by_key_;
   std::int64_t next_sweep_ = 0;
+  std::int64_t last_sweep_ = -1;
 };
 
 }  // namespace dpopfleet
