@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -43,6 +44,8 @@ class Realm::Impl {
   realm::StateFileLock state_lock;
   std::unique_ptr<realm::HttpServer> server;
   std::unique_ptr<RealmCore> core;
+  // Declared after core so it is unregistered before core is destroyed.
+  realm::StateSupplierRegistration state_supplier;
   std::atomic<RealmCore*> ready{nullptr};
   std::string base_url;
   std::string ca_file;
@@ -204,6 +207,31 @@ std::string UrlHost(const std::string& bind_address) {
   return bind_address;
 }
 
+// RestoreDurableState puts the revocations, enrollments and registration limits of |state|
+// back into |core| and makes every later save of the state file write them again.
+realm::StateSupplierRegistration RestoreDurableState(RealmCore& core, realm::PersistedState& state) {
+  core.tokens.RestoreRevoked(state.revoked);
+  {
+    std::lock_guard lock(core.registrar.mutex);
+    for (realm::Enrollment& enrollment : state.enrollments) {
+      std::string id = enrollment.id;
+      core.registrar.enrollments.emplace(std::move(id), std::move(enrollment));
+    }
+    core.registrar.by_email.Restore(std::move(state.registrations_by_email));
+    core.registrar.by_ip.Restore(std::move(state.registrations_by_ip));
+  }
+
+  RealmCore* raw = &core;
+  core.tokens.SetRevocationListener([raw] { raw->Persist(); });
+  return realm::StateSupplierRegistration::Register(core.options.state_file, [raw](realm::PersistedState* out) {
+    out->revoked = raw->tokens.Revoked();
+    std::lock_guard lock(raw->registrar.mutex);
+    for (const auto& [id, enrollment] : raw->registrar.enrollments) out->enrollments.push_back(enrollment);
+    out->registrations_by_email = raw->registrar.by_email.events();
+    out->registrations_by_ip = raw->registrar.by_ip.events();
+  });
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
@@ -281,6 +309,7 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
     if (Status added = impl->core->clients.AddStatic(client, now); !added) return added.error();
   }
   impl->core->clients.Restore(state.clients);
+  if (!impl->core->options.state_file.empty()) impl->state_supplier = RestoreDurableState(*impl->core, state);
   impl->core->Persist();
   impl->ready.store(impl->core.get(), std::memory_order_release);
 

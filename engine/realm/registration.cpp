@@ -16,23 +16,6 @@
 
 namespace dpopfleet::realm {
 
-std::int64_t SlidingWindowLimiter::RetryAfter(const std::string& key, std::int64_t now, int limit,
-                                              int window_seconds) {
-  auto it = events_.find(key);
-  if (it == events_.end()) return limit > 0 ? 0 : window_seconds;
-  std::deque<std::int64_t>& times = it->second;
-  while (!times.empty() && times.front() <= now - window_seconds) times.pop_front();
-  if (static_cast<int>(times.size()) < limit) return 0;
-  return std::max<std::int64_t>(1, times.front() + window_seconds - now);
-}
-
-void SlidingWindowLimiter::Prune(std::int64_t now, int window_seconds) {
-  for (auto it = events_.begin(); it != events_.end();) {
-    bool idle = it->second.empty() || it->second.back() <= now - window_seconds;
-    it = idle ? events_.erase(it) : std::next(it);
-  }
-}
-
 namespace {
 
 constexpr std::string_view kCodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -169,6 +152,17 @@ std::string ScopeArrayJson(std::string_view scope) {
   return out + "]";
 }
 
+// PersistOnExit saves the state file when it goes out of scope, if armed. Declared before a
+// lock on the registrar, it runs after that lock is released, because Persist reads the
+// registrar under the same lock.
+struct PersistOnExit {
+  RealmCore& core;
+  bool armed = false;
+  ~PersistOnExit() {
+    if (armed) core.Persist();
+  }
+};
+
 HttpReply RateLimited(std::int64_t retry_after, const std::string& limited_key, const char* reason) {
   HttpReply reply = ErrorReply(429, "rate_limited",
                                "too many registration requests for this " + limited_key + "; retry after " +
@@ -234,6 +228,7 @@ HttpReply HandleRegisterRequest(RealmCore& core, const RealmRoute& route) {
   std::string ip_key = route.realm + "\n" + route.exchange.peer_address;
 
   Enrollment enrollment;
+  PersistOnExit persist{core};
   {
     std::lock_guard lock(core.registrar.mutex);
     SweepExpiredLocked(core.registrar, now);
@@ -247,6 +242,7 @@ HttpReply HandleRegisterRequest(RealmCore& core, const RealmRoute& route) {
     }
     core.registrar.by_email.Record(email_key, now);
     core.registrar.by_ip.Record(ip_key, now);
+    persist.armed = true;
 
     std::array<std::uint8_t, 32> poll{};
     (void)RandomBytes(poll);
@@ -305,6 +301,7 @@ HttpReply HandleRegisterConfirm(RealmCore& core, const RealmRoute& route) {
 
   std::int64_t now = core.options.clock->NowUnixSeconds();
   std::string scope, client_name;
+  PersistOnExit persist_attempt{core};
   {
     std::lock_guard lock(core.registrar.mutex);
     auto it = core.registrar.enrollments.find(std::string(id));
@@ -326,6 +323,7 @@ HttpReply HandleRegisterConfirm(RealmCore& core, const RealmRoute& route) {
     }
     if (!ConstantTimeEquals(enrollment.verification_code, code)) {
       enrollment.failed_attempts += 1;
+      persist_attempt.armed = true;
       if (enrollment.failed_attempts >= kMaxCodeAttempts) enrollment.state = Enrollment::State::kLocked;
       return ErrorReply(400, "invalid_code", "the verification code does not match; " + std::to_string(kMaxCodeAttempts - enrollment.failed_attempts) + " attempts left", "invalid_code");
     }

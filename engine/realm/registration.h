@@ -5,6 +5,7 @@
 #ifndef DPOPFLEET_ENGINE_REALM_REGISTRATION_H_
 #define DPOPFLEET_ENGINE_REALM_REGISTRATION_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -39,15 +40,31 @@ class SlidingWindowLimiter {
  public:
   // RetryAfter returns 0 if another event for |key| fits under |limit| now, otherwise the
   // seconds until the oldest counted event leaves the window.
-  std::int64_t RetryAfter(const std::string& key, std::int64_t now, int limit,
-                          int window_seconds);
+  std::int64_t RetryAfter(const std::string& key, std::int64_t now, int limit, int window_seconds) {
+    auto it = events_.find(key);
+    if (it == events_.end()) return limit > 0 ? 0 : window_seconds;
+    std::deque<std::int64_t>& times = it->second;
+    while (!times.empty() && times.front() <= now - window_seconds) times.pop_front();
+    if (static_cast<int>(times.size()) < limit) return 0;
+    return std::max<std::int64_t>(1, times.front() + window_seconds - now);
+  }
 
   // Record counts one event for |key| at |now|.
   void Record(const std::string& key, std::int64_t now) { events_[key].push_back(now); }
 
   // Prune erases keys whose events all left the window, so the map stays as small as the
   // set of recently active keys.
-  void Prune(std::int64_t now, int window_seconds);
+  void Prune(std::int64_t now, int window_seconds) {
+    for (auto it = events_.begin(); it != events_.end();) {
+      bool idle = it->second.empty() || it->second.back() <= now - window_seconds;
+      it = idle ? events_.erase(it) : std::next(it);
+    }
+  }
+
+  // events returns every key's counted event times, for the state file; Restore replaces
+  // them after a restart.
+  const std::map<std::string, std::deque<std::int64_t>>& events() const { return events_; }
+  void Restore(std::map<std::string, std::deque<std::int64_t>> events) { events_ = std::move(events); }
 
  private:
   std::map<std::string, std::deque<std::int64_t>> events_;

@@ -1,5 +1,8 @@
 // State file format (JSON, version 1):
-//   {"version":1,"signing_key":{private JWK},"clients":[{"client_id",…},…]}
+//   {"version":1,"signing_key":{private JWK},"clients":[{"client_id",…},…],
+//    "revoked":[{"jti","exp"},…],"enrollments":[{"id",…},…],
+//    "registration_limits":{"email":[{"key","times":[…]},…],"ip":[…]}}
+// The last three members are optional, so files written before they existed still load.
 
 #include "state_file.h"
 
@@ -11,6 +14,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include <simdjson.h>
 
@@ -32,6 +36,54 @@ std::string ClientJson(const ClientRecord& record) {
       .Finish();
 }
 
+const char* EnrollmentStateName(Enrollment::State state) {
+  switch (state) {
+    case Enrollment::State::kConfirmed: return "confirmed";
+    case Enrollment::State::kLocked: return "locked";
+    case Enrollment::State::kPending: break;
+  }
+  return "pending";
+}
+
+std::string EnrollmentJson(const Enrollment& enrollment) {
+  return JsonObjectWriter()
+      .String("id", enrollment.id)
+      .String("realm", enrollment.realm)
+      .String("email", enrollment.email)
+      .String("client_name", enrollment.client_name)
+      .String("client_description", enrollment.client_description)
+      .String("scope", enrollment.scope)
+      .String("poll_token", enrollment.poll_token)
+      .String("verification_code", enrollment.verification_code)
+      .Int("expires_at", enrollment.expires_at)
+      .String("state", EnrollmentStateName(enrollment.state))
+      .Int("failed_attempts", enrollment.failed_attempts)
+      .String("client_id", enrollment.client_id)
+      .Finish();
+}
+
+std::string LimiterJson(const LimiterEvents& events) {
+  std::string out = "[";
+  for (const auto& [key, times] : events) {
+    if (out.size() > 1) out.push_back(',');
+    std::string list = "[";
+    for (std::int64_t time : times) list += (list.size() > 1 ? "," : "") + std::to_string(time);
+    out += JsonObjectWriter().String("key", key).Raw("times", list + "]").Finish();
+  }
+  return out + "]";
+}
+
+// JsonArray joins |items| rendered by |render| into a JSON array.
+template <typename T, typename Render>
+std::string JsonArray(const std::vector<T>& items, Render render) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += render(items[i]);
+  }
+  return out + "]";
+}
+
 Error InvalidState(const std::string& path, const std::string& problem) {
   return Error(ErrorCode::kInvalidJson,
                "state file '" + path + "' is invalid (" + problem +
@@ -50,6 +102,102 @@ Status WriteAll(int fd, const std::string& text, const std::string& path) {
     written += static_cast<std::size_t>(n);
   }
   return {};
+}
+
+// ReadRevoked reads the optional "revoked" array; false when it is malformed.
+bool ReadRevoked(simdjson::dom::element root, std::vector<RevokedToken>* out) {
+  simdjson::dom::array items;
+  if (root["revoked"].error() == simdjson::NO_SUCH_FIELD) return true;
+  if (root["revoked"].get(items) != simdjson::SUCCESS) return false;
+  for (simdjson::dom::element item : items) {
+    std::string_view jti;
+    RevokedToken token;
+    if (item["jti"].get(jti) || item["exp"].get(token.exp)) return false;
+    token.jti = jti;
+    out->push_back(std::move(token));
+  }
+  return true;
+}
+
+// ReadEnrollments reads the optional "enrollments" array; false when it is malformed.
+bool ReadEnrollments(simdjson::dom::element root, std::vector<Enrollment>* out) {
+  simdjson::dom::array items;
+  if (root["enrollments"].error() == simdjson::NO_SUCH_FIELD) return true;
+  if (root["enrollments"].get(items) != simdjson::SUCCESS) return false;
+  for (simdjson::dom::element item : items) {
+    Enrollment enrollment;
+    std::string_view id, realm, email, name, description, scope, poll_token, code, state, client_id;
+    std::int64_t failed_attempts = 0;
+    if (item["id"].get(id) || item["realm"].get(realm) || item["email"].get(email) ||
+        item["client_name"].get(name) || item["client_description"].get(description) ||
+        item["scope"].get(scope) || item["poll_token"].get(poll_token) ||
+        item["verification_code"].get(code) || item["expires_at"].get(enrollment.expires_at) ||
+        item["state"].get(state) || item["failed_attempts"].get(failed_attempts) ||
+        item["client_id"].get(client_id)) {
+      return false;
+    }
+    enrollment.id = id;
+    enrollment.realm = realm;
+    enrollment.email = email;
+    enrollment.client_name = name;
+    enrollment.client_description = description;
+    enrollment.scope = scope;
+    enrollment.poll_token = poll_token;
+    enrollment.verification_code = code;
+    enrollment.failed_attempts = static_cast<int>(failed_attempts);
+    enrollment.client_id = client_id;
+    if (state == "confirmed") {
+      enrollment.state = Enrollment::State::kConfirmed;
+    } else if (state == "locked") {
+      enrollment.state = Enrollment::State::kLocked;
+    } else if (state != "pending") {
+      return false;
+    }
+    out->push_back(std::move(enrollment));
+  }
+  return true;
+}
+
+// ReadLimiter reads one "registration_limits" member; false when it is malformed.
+bool ReadLimiter(simdjson::dom::element limits, const char* name, LimiterEvents* out) {
+  simdjson::dom::array items;
+  if (limits[name].get(items) != simdjson::SUCCESS) return false;
+  for (simdjson::dom::element item : items) {
+    std::string_view key;
+    simdjson::dom::array times;
+    if (item["key"].get(key) || item["times"].get(times)) return false;
+    std::deque<std::int64_t>& events = (*out)[std::string(key)];
+    for (simdjson::dom::element time : times) {
+      std::int64_t value = 0;
+      if (time.get(value)) return false;
+      events.push_back(value);
+    }
+  }
+  return true;
+}
+
+// ReadExtras reads the optional members after "clients", naming the first malformed one.
+std::string ReadExtras(simdjson::dom::element root, PersistedState* state) {
+  if (!ReadRevoked(root, &state->revoked)) return "\"revoked\" is malformed";
+  if (!ReadEnrollments(root, &state->enrollments)) return "\"enrollments\" is malformed";
+  simdjson::dom::element limits;
+  if (root["registration_limits"].get(limits) == simdjson::SUCCESS &&
+      (!ReadLimiter(limits, "email", &state->registrations_by_email) ||
+       !ReadLimiter(limits, "ip", &state->registrations_by_ip))) {
+    return "\"registration_limits\" is malformed";
+  }
+  return {};
+}
+
+std::mutex& SaveMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// Suppliers maps state file paths to their suppliers; guarded by SaveMutex.
+std::map<std::string, StateSupplier>& Suppliers() {
+  static std::map<std::string, StateSupplier> suppliers;
+  return suppliers;
 }
 
 }  // namespace
@@ -114,20 +262,31 @@ Result<PersistedState> LoadState(const std::string& path) {
     record.created_at = created_at;
     state.clients.push_back(std::move(record));
   }
+  if (std::string problem = ReadExtras(root, &state); !problem.empty()) return InvalidState(path, problem);
   return state;
 }
 
-Status SaveState(const std::string& path, const PersistedState& state) {
-  std::string clients = "[";
-  for (std::size_t i = 0; i < state.clients.size(); ++i) {
-    if (i > 0) clients.push_back(',');
-    clients += ClientJson(state.clients[i]);
-  }
-  clients.push_back(']');
+Status SaveState(const std::string& path, const PersistedState& given) {
+  std::lock_guard lock(SaveMutex());
+  PersistedState state = given;
+  if (auto supplier = Suppliers().find(path); supplier != Suppliers().end()) supplier->second(&state);
+
+  std::string limits = JsonObjectWriter()
+                           .Raw("email", LimiterJson(state.registrations_by_email))
+                           .Raw("ip", LimiterJson(state.registrations_by_ip))
+                           .Finish();
   JsonObjectWriter writer;
   writer.Int("version", 1);
   if (!state.signing_key_jwk.empty()) writer.Raw("signing_key", state.signing_key_jwk);
-  std::string text = writer.Raw("clients", clients).Finish();
+  std::string text =
+      writer.Raw("clients", JsonArray(state.clients, ClientJson))
+          .Raw("revoked", JsonArray(state.revoked,
+                                    [](const RevokedToken& token) {
+                                      return JsonObjectWriter().String("jti", token.jti).Int("exp", token.exp).Finish();
+                                    }))
+          .Raw("enrollments", JsonArray(state.enrollments, EnrollmentJson))
+          .Raw("registration_limits", limits)
+          .Finish();
   text.push_back('\n');
 
   std::string temporary = path + ".tmp." + std::to_string(::getpid());
@@ -155,6 +314,29 @@ Status SaveState(const std::string& path, const PersistedState& state) {
                                           std::strerror(saved));
   }
   return {};
+}
+
+StateSupplierRegistration& StateSupplierRegistration::operator=(StateSupplierRegistration&& other) noexcept {
+  if (this != &other) {
+    StateSupplierRegistration discarded(std::move(*this));
+    path_ = std::move(other.path_);
+    other.path_.clear();
+  }
+  return *this;
+}
+
+StateSupplierRegistration::~StateSupplierRegistration() {
+  if (path_.empty()) return;
+  std::lock_guard lock(SaveMutex());
+  Suppliers().erase(path_);
+}
+
+StateSupplierRegistration StateSupplierRegistration::Register(const std::string& path, StateSupplier supplier) {
+  std::lock_guard lock(SaveMutex());
+  Suppliers()[path] = std::move(supplier);
+  StateSupplierRegistration registration;
+  registration.path_ = path;
+  return registration;
 }
 
 StateFileLock& StateFileLock::operator=(StateFileLock&& other) noexcept {

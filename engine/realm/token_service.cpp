@@ -107,13 +107,34 @@ Result<AccessTokenClaims> TokenService::Validate(std::string_view token) const {
 }
 
 void TokenService::Revoke(const std::string& jti, std::int64_t exp) {
+  {
+    std::lock_guard lock(mutex_);
+    std::int64_t now = clock_.NowUnixSeconds();
+    // Drop entries whose tokens expired anyway, so the set stays as small as the live tokens.
+    for (auto it = revoked_until_.begin(); it != revoked_until_.end();) {
+      it = it->second <= now ? revoked_until_.erase(it) : std::next(it);
+    }
+    revoked_until_[jti] = exp;
+  }
+  if (on_revoke_) on_revoke_();
+}
+
+std::vector<RevokedToken> TokenService::Revoked() const {
   std::lock_guard lock(mutex_);
   std::int64_t now = clock_.NowUnixSeconds();
-  // Drop entries whose tokens expired anyway, so the set stays as small as the live tokens.
-  for (auto it = revoked_until_.begin(); it != revoked_until_.end();) {
-    it = it->second <= now ? revoked_until_.erase(it) : std::next(it);
+  std::vector<RevokedToken> revoked;
+  for (const auto& [jti, exp] : revoked_until_) {
+    if (exp > now) revoked.push_back({jti, exp});
   }
-  revoked_until_[jti] = exp;
+  return revoked;
+}
+
+void TokenService::RestoreRevoked(const std::vector<RevokedToken>& revoked) {
+  std::lock_guard lock(mutex_);
+  std::int64_t now = clock_.NowUnixSeconds();
+  for (const RevokedToken& token : revoked) {
+    if (token.exp > now) revoked_until_[token.jti] = token.exp;
+  }
 }
 
 bool TokenService::IsRevoked(const std::string& jti) const {

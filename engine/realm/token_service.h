@@ -7,10 +7,12 @@
 #define DPOPFLEET_ENGINE_REALM_TOKEN_SERVICE_H_
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "dpopfleet/clock.h"
 #include "dpopfleet/crypto.h"
@@ -27,6 +29,13 @@ struct AccessTokenClaims {
   std::string jti;
   std::string jkt;  // cnf.jkt; empty for Bearer tokens
   std::int64_t iat = 0;
+  std::int64_t exp = 0;
+};
+
+// RevokedToken is a revoked access token's id and expiry; after |exp| the token fails as
+// expired anyway, so the entry is dropped.
+struct RevokedToken {
+  std::string jti;
   std::int64_t exp = 0;
 };
 
@@ -51,8 +60,19 @@ class TokenService {
   // kJwtBadSignature, kJwtExpired or kPermissionDenied (revoked).
   Result<AccessTokenClaims> Validate(std::string_view token) const;
 
-  // Revoke marks the token |jti| revoked until |exp|, after which it fails as expired.
+  // Revoke marks the token |jti| revoked until |exp|, after which it fails as expired, then
+  // calls the revocation listener, if any, outside the lock.
   void Revoke(const std::string& jti, std::int64_t exp);
+
+  // SetRevocationListener makes every Revoke call |listener| afterwards, so the realm can
+  // save the state file. Call it before the realm serves requests; it is not thread-safe.
+  void SetRevocationListener(std::function<void()> listener) { on_revoke_ = std::move(listener); }
+
+  // Revoked returns the revocations of tokens that have not expired yet.
+  std::vector<RevokedToken> Revoked() const;
+
+  // RestoreRevoked adds |revoked|, skipping tokens that have expired, for a restart.
+  void RestoreRevoked(const std::vector<RevokedToken>& revoked);
 
  private:
   bool IsRevoked(const std::string& jti) const;
@@ -63,6 +83,7 @@ class TokenService {
   std::string kid_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::int64_t> revoked_until_;
+  std::function<void()> on_revoke_;
 };
 
 }  // namespace dpopfleet::realm
