@@ -88,9 +88,25 @@ HttpReply HandleAgentInstructions(RealmCore& core, const RealmRoute& route) {
 }
 
 HttpReply HandleAdminOutbox(RealmCore& core, const HttpExchange& exchange) {
+  if (!core.options.admin_outbox) {
+    return ErrorReply(404, "not_found",
+                      "the admin outbox endpoint is off; read the outbox directory, or start the realm with "
+                      "--admin-outbox for tests on this machine",
+                      "admin_disabled");
+  }
   if (!exchange.peer_is_loopback) {
     return ErrorReply(403, "access_denied", "the admin endpoints accept loopback peers only; call them from 127.0.0.1 or ::1",
                       "admin_not_loopback");
+  }
+  // A front on this machine connects from loopback on behalf of anyone who can reach it, so
+  // a forwarded request, or any request to a realm that names a public URL, is refused.
+  bool forwarded = exchange.HeaderCount("forwarded") > 0;
+  for (const auto& [name, value] : exchange.headers) forwarded = forwarded || name.starts_with("x-forwarded-");
+  if (forwarded || !core.options.public_url.empty()) {
+    return ErrorReply(403, "access_denied",
+                      "the admin endpoints refuse requests through a front; call the realm's own listener "
+                      "from this machine, on a realm started without --public-url",
+                      "admin_forwarded");
   }
   std::string email = exchange.QueryParam("email");
   if (email.empty()) {

@@ -137,6 +137,23 @@ void DescribePeer(MHD_Connection* connection, HttpExchange* exchange) {
   exchange->peer_address = text;
 }
 
+}  // namespace
+
+std::string ClientAddress(const HttpExchange& exchange, bool behind_trusted_front) {
+  const std::string* forwarded = nullptr;
+  for (const auto& [name, value] : exchange.headers) {
+    if (name == "x-forwarded-for") forwarded = &value;
+  }
+  if (forwarded == nullptr || !exchange.peer_is_loopback || !behind_trusted_front) return exchange.peer_address;
+  std::string_view last(*forwarded);
+  if (std::size_t comma = last.rfind(','); comma != std::string_view::npos) last.remove_prefix(comma + 1);
+  while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+  while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
+  return last.empty() ? exchange.peer_address : std::string(last);
+}
+
+namespace {
+
 MHD_Result SendReply(MHD_Connection* connection, const HttpReply& reply) {
   MHD_Response* response = MHD_create_response_from_buffer(
       reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);

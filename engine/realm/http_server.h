@@ -41,6 +41,12 @@ struct HttpServerOptions {
   std::function<int(const HttpExchange&)> delay_ms;
 };
 
+// ClientAddress returns the address of the client behind |exchange|. With
+// |behind_trusted_front| (the realm names a public URL served by a front on this machine)
+// and a loopback peer, that is the last X-Forwarded-For entry, the one the front appended;
+// earlier entries come from the client and prove nothing. Otherwise it is the peer address.
+std::string ClientAddress(const HttpExchange& exchange, bool behind_trusted_front);
+
 class HttpServer {
  public:
   // Start binds and starts serving. It fails with kIoError naming the address and port when

@@ -12,6 +12,7 @@
 #include "dpopfleet/base64url.h"
 #include "dpopfleet/crypto.h"
 #include "dpopfleet/json_writer.h"
+#include "http_server.h"
 #include "realm_core.h"
 
 namespace dpopfleet::realm {
@@ -225,7 +226,7 @@ HttpReply HandleRegisterRequest(RealmCore& core, const RealmRoute& route) {
   }
   std::int64_t now = options.clock->NowUnixSeconds();
   std::string email_key = route.realm + "\n" + LowerAscii(email);
-  std::string ip_key = route.realm + "\n" + route.exchange.peer_address;
+  std::string ip_key = route.realm + "\n" + ClientAddress(route.exchange, !core.options.public_url.empty());
 
   Enrollment enrollment;
   PersistOnExit persist{core};

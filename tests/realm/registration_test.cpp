@@ -10,7 +10,11 @@ namespace {
 
 class RegistrationTest : public RealmTest {
  protected:
-  void SetUp() override { StartRealm(); }
+  void SetUp() override {
+    RealmOptions options;
+    options.admin_outbox = true;  // one test reads the code through the admin endpoint
+    StartRealm(options);
+  }
 
   HttpResult RequestEnrollment(std::string_view email, std::string_view name = "Build Agent 7") {
     std::string body = JsonObjectWriter()

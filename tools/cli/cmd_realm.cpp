@@ -72,6 +72,9 @@ void Setup(CLI::App& root, int* exit_code) {
   serve->add_option("--ca-out", options->ca_out_file, "Where to write the generated CA certificate; default: a temporary file removed on exit");
   serve->add_option("--outbox", options->outbox_dir, "Directory receiving verification messages; default: a temporary directory removed on exit");
   serve->add_option("--state-file", options->state_file, "File keeping registered clients and the private token-signing key across restarts (mode 0600; one realm per file, locked through FILE.lock)");
+  serve->add_flag("--admin-outbox", options->admin_outbox,
+                  "Serve GET /admin/outbox?email= with the latest verification code, for tests on this machine: "
+                  "loopback callers only, never through a front or with --public-url");
   serve->add_option("--realm", *realms, "Realm name served under /realms/NAME (repeatable); default: default");
   serve->add_option("--client", *clients, "Pre-registered client ID:SECRET[:dpop] (repeatable); :dpop requires DPoP proofs");
   serve->add_flag("--require-nonce", options->require_nonce, "Require server-provided DPoP nonces");
@@ -82,7 +85,10 @@ void Setup(CLI::App& root, int* exit_code) {
   serve->add_option("--clock-skew", options->clock_skew_seconds, "Seconds added to both iat limits")->capture_default_str();
   serve->add_option("--token-lifetime", options->token_lifetime_seconds, "Access token lifetime in seconds")->capture_default_str();
   serve->add_option("--registrations-per-email", options->registrations_per_email_per_hour, "Registration requests per email address per hour")->capture_default_str();
-  serve->add_option("--registrations-per-ip", options->registrations_per_ip_per_hour, "Registration requests per IP address per hour")->capture_default_str();
+  serve->add_option("--registrations-per-ip", options->registrations_per_ip_per_hour,
+                    "Registration requests per client IP address per hour; behind a front named by "
+                    "--public-url the address is the last X-Forwarded-For entry")
+      ->capture_default_str();
   serve->add_option("--fault-429-rate", options->faults.rate_429, "Probability of an injected 429 per request")->capture_default_str();
   serve->add_option("--fault-503-rate", options->faults.rate_503, "Probability of an injected 503 per request")->capture_default_str();
   serve->add_option("--fault-reset-rate", options->faults.rate_reset, "Probability of closing the connection without a response")->capture_default_str();
