@@ -61,8 +61,12 @@ HttpReply HandleIntrospect(RealmCore& core, const RealmRoute& route) {
   if (!request) return rejection;
   core.counters.introspections.fetch_add(1, std::memory_order_relaxed);
 
+  // RFC 7662 section 4 lets the server hide a token from clients other than its owner. The
+  // realm does, so introspection follows the same ownership rule as revocation and cannot
+  // be used to probe other clients' tokens.
   Result<AccessTokenClaims> claims = core.tokens.Validate(request->token);
-  if (!claims || claims->iss != core.Issuer(route.realm)) {
+  if (!claims || claims->iss != core.Issuer(route.realm) ||
+      claims->client_id != request->client.client_id) {
     return JsonReply(200, "{\"active\":false}");
   }
   JsonObjectWriter writer;
