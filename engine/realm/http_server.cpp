@@ -20,6 +20,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "http_server_deadlines.h"
+
 namespace dpopfleet::realm {
 
 // DelayQueue resumes suspended connections when their delay has passed, from one timer
@@ -85,8 +87,6 @@ class HttpServer::DelayQueue {
 };
 
 namespace {
-
-constexpr unsigned kMaxConnections = 10000;
 
 // RequestState lives from a request's first callback to its completion notice.
 struct RequestState {
@@ -218,6 +218,8 @@ struct HttpServer::Callbacks {
       return MHD_YES;
     }
 
+    // The whole request has arrived: its deadline no longer applies.
+    RequestDeadlines::Disarm(ConnectionEntry(connection));
     if (state->body_too_large) {
       return SendReply(connection,
                        ErrorReply(413, "invalid_request",
@@ -242,10 +244,29 @@ struct HttpServer::Callbacks {
     *request_context = nullptr;
   }
 
-  static void OnConnection(void* cls, MHD_Connection*, void**, MHD_ConnectionNotificationCode code) {
+  static void OnConnection(void* cls, MHD_Connection* connection, void** socket_context,
+                           MHD_ConnectionNotificationCode code) {
+    auto* server = static_cast<HttpServer*>(cls);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-      static_cast<HttpServer*>(cls)->connections_.fetch_add(1, std::memory_order_relaxed);
+      server->connections_.fetch_add(1, std::memory_order_relaxed);
+      const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+      *socket_context = server->deadlines_->Open(info != nullptr ? info->connect_fd : -1);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+      server->deadlines_->Close(static_cast<RequestDeadlines::Entry*>(*socket_context));
+      *socket_context = nullptr;
     }
+  }
+
+  // OnRequestLine runs when a request line arrives, so a request on a kept-alive connection
+  // gets its own deadline. It returns no request context, which OnRequest then creates.
+  static void* OnRequestLine(void* cls, const char*, MHD_Connection* connection) {
+    static_cast<HttpServer*>(cls)->deadlines_->Arm(ConnectionEntry(connection));
+    return nullptr;
+  }
+
+  static RequestDeadlines::Entry* ConnectionEntry(MHD_Connection* connection) {
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info != nullptr ? static_cast<RequestDeadlines::Entry*>(info->socket_context) : nullptr;
   }
 };
 
@@ -275,6 +296,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options)
   HttpServerOptions& opts = server->options_;
   if (server->tls()) flags |= MHD_USE_TLS;
   server->delays_ = std::make_unique<DelayQueue>();
+  server->deadlines_ = std::make_unique<RequestDeadlines>(opts.request_timeout_seconds);
 
   unsigned threads = std::max(1U, opts.threads);
   std::vector<MHD_OptionItem> items = {
@@ -283,10 +305,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options)
       {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Callbacks::OnConnection),
        server.get()},
       {MHD_OPTION_UNESCAPE_CALLBACK, reinterpret_cast<intptr_t>(&KeepEscaped), nullptr},
-      {MHD_OPTION_CONNECTION_TIMEOUT, 30, nullptr},
+      {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&Callbacks::OnRequestLine), server.get()},
+      {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(std::max(0, opts.request_timeout_seconds)), nullptr},
       // libmicrohttpd 0.9.75 defaults to FD_SETSIZE - 4 (1020) connections even with epoll,
       // too few for load tests; the process's open-file limit still applies.
-      {MHD_OPTION_CONNECTION_LIMIT, kMaxConnections, nullptr},
+      {MHD_OPTION_CONNECTION_LIMIT, opts.max_connections, nullptr},
+      // One client holding many slow connections must leave room for the others.
+      {MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts.connections_per_ip, nullptr},
   };
   if (threads > 1) items.push_back({MHD_OPTION_THREAD_POOL_SIZE, threads, nullptr});
   if (server->tls()) {
@@ -302,6 +327,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options)
     // the socket: errno names the reason (EADDRINUSE, EACCES, EADDRNOTAVAIL, ...).
     int error = errno;
     server->delays_->Shutdown();
+    server->deadlines_->Shutdown();
     std::string hint = error == EADDRINUSE ? "; the port is in use, pass --port 0 for a free one"
                        : error == EADDRNOTAVAIL ? "; the address is not on this machine, pass --bind 127.0.0.1"
                        : error == EACCES ? "; ports below 1024 need privileges, pass --port 0 for a free one"
@@ -321,6 +347,7 @@ void HttpServer::Stop() {
     MHD_stop_daemon(daemon_);
     daemon_ = nullptr;
   }
+  if (deadlines_) deadlines_->Shutdown();
 }
 
 }  // namespace dpopfleet::realm

@@ -19,6 +19,10 @@
 struct MHD_Daemon;
 
 namespace dpopfleet::realm {
+class RequestDeadlines;
+}  // namespace dpopfleet::realm
+
+namespace dpopfleet::realm {
 
 // kMaxRequestBodyBytes bounds request bodies; larger ones get 413 without reaching the
 // handler. Registration and token bodies are far smaller.
@@ -28,6 +32,15 @@ struct HttpServerOptions {
   std::string bind_address = "127.0.0.1";  // an IPv4 or IPv6 literal
   std::uint16_t port = 0;
   unsigned threads = 1;
+
+  // connections_per_ip caps the connections one client address may hold open (0 = no cap),
+  // and max_connections those of all clients together.
+  unsigned connections_per_ip = 256;
+  unsigned max_connections = 10000;
+
+  // request_timeout_seconds bounds both the idle time of a connection and the time a client
+  // may take to send one whole request, headers and body; 0 leaves both unbounded.
+  int request_timeout_seconds = 10;
 
   // cert_pem and key_pem enable TLS when both are set.
   std::string cert_pem;
@@ -74,6 +87,7 @@ class HttpServer {
   HttpServerOptions options_;
   ::MHD_Daemon* daemon_ = nullptr;
   std::unique_ptr<DelayQueue> delays_;
+  std::unique_ptr<RequestDeadlines> deadlines_;
   std::uint16_t port_ = 0;
   std::atomic<std::uint64_t> connections_{0};
   std::atomic<bool> stopped_{false};

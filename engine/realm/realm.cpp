@@ -61,6 +61,10 @@ namespace {
 // 100000 threads without giving a reason, and this many already exceeds any useful count.
 constexpr unsigned kMaxThreads = 1024;
 
+// kMaxRequestTimeoutSeconds caps --request-timeout; an hour to send one request is already
+// far beyond any real client.
+constexpr int kMaxRequestTimeoutSeconds = 3600;
+
 bool IsValidRealmName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -95,6 +99,11 @@ Status ValidateTimeWindows(const RealmOptions& options) {
     return Error(ErrorCode::kInvalidArgument, "enrollment lifetime " +
                                                   std::to_string(options.enrollment_lifetime_seconds) +
                                                   " s is not positive; pass at least 1 second");
+  }
+  if (options.request_timeout_seconds < 0 || options.request_timeout_seconds > kMaxRequestTimeoutSeconds) {
+    return Error(ErrorCode::kInvalidArgument, "--request-timeout " + std::to_string(options.request_timeout_seconds) +
+                                                  " is out of range; pass 1 to " +
+                                                  std::to_string(kMaxRequestTimeoutSeconds) + " seconds, or 0 for none");
   }
 
   const std::pair<const char*, int> windows[] = {
@@ -285,6 +294,8 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
   server_options.bind_address = options.bind_address == "localhost" ? "127.0.0.1" : options.bind_address;
   server_options.port = options.port;
   server_options.threads = options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+  server_options.connections_per_ip = options.connections_per_ip;
+  server_options.request_timeout_seconds = options.request_timeout_seconds;
   server_options.handler = [raw](const realm::HttpExchange& exchange) {
     RealmCore* core = raw->ready.load(std::memory_order_acquire);
     if (core == nullptr) return realm::ErrorReply(503, "temporarily_unavailable", "the realm is starting; retry");

@@ -104,6 +104,15 @@ struct RealmOptions {
   std::uint64_t seed = 1;
   unsigned threads = 0;  // 0 = std::thread::hardware_concurrency()
 
+  // connections_per_ip caps the connections one client address may hold open, so one slow
+  // or misbehaving client cannot take every connection (0 = no cap). A load test from one
+  // machine that opens more connections than this needs a higher value.
+  unsigned connections_per_ip = 256;
+
+  // request_timeout_seconds is how long a client may take to send one whole request,
+  // headers and body, and how long a connection may stay idle (0 = unbounded).
+  int request_timeout_seconds = 10;
+
   // clock drives proof iat checks, token times, nonce rotation, rate limits and enrollment
   // expiry. It must outlive the Realm.
   const Clock* clock = &SystemClock();
