@@ -141,6 +141,25 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return difference == 0;
 }
 
+std::string EscapeForLog(std::string_view text) {
+  constexpr std::size_t kMaxLoggedBytes = 200;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(text.size(), kMaxLoggedBytes) + 8);
+  for (char c : text.substr(0, kMaxLoggedBytes)) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '\\') {
+      out.push_back(c);
+      continue;
+    }
+    out += "\\x";
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0xf]);
+  }
+  if (text.size() > kMaxLoggedBytes) out += "\xE2\x80\xA6";
+  return out;
+}
+
 std::string ShortenToken(std::string_view token) {
   return std::string(token.substr(0, 8)) + "\xE2\x80\xA6";
 }

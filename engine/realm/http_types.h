@@ -88,6 +88,12 @@ bool HasAuthScheme(std::string_view authorization, std::string_view scheme);
 // ConstantTimeEquals compares two strings in time that depends only on their lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
+// EscapeForLog returns |text| with every byte outside printable ASCII (0x20 to 0x7e) and
+// every backslash written as a \xHH escape, so a request-derived value cannot start a new
+// log line or send terminal control sequences. The result is cut after 200 input bytes,
+// marked with "…".
+std::string EscapeForLog(std::string_view text);
+
 // ShortenToken returns the first eight characters of |token| followed by "…", so logs can
 // correlate a token without revealing it.
 std::string ShortenToken(std::string_view token);

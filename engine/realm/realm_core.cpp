@@ -46,8 +46,10 @@ std::string CommaList(std::string_view methods) {
 
 void AttachIds(HttpReply* reply, std::string_view client_id, std::string_view jti,
                std::string_view thumbprint) {
-  if (!client_id.empty()) reply->log_ids += " client_id=" + std::string(client_id);
-  if (!jti.empty()) reply->log_ids += " jti=" + std::string(jti.substr(0, 24));
+  // The client id and jti may come from the request, so they are escaped. The thumbprint is
+  // computed by the realm and is always base64url.
+  if (!client_id.empty()) reply->log_ids += " client_id=" + EscapeForLog(client_id);
+  if (!jti.empty()) reply->log_ids += " jti=" + EscapeForLog(jti.substr(0, 24));
   if (!thumbprint.empty()) reply->log_ids += " jkt=" + ShortenToken(thumbprint);
 }
 
@@ -114,7 +116,10 @@ HttpReply RealmCore::Dispatch(const RealmRoute& route) {
 
 HttpReply RealmCore::Handle(const HttpExchange& exchange) {
   counters.requests.fetch_add(1, std::memory_order_relaxed);
-  spdlog::debug("realm: {} {} from {}", exchange.method, exchange.path, exchange.peer_address);
+  // The method and path come from the request line, so they are escaped like every other
+  // request-derived value that reaches the log.
+  spdlog::debug("realm: {} {} from {}", EscapeForLog(exchange.method), EscapeForLog(exchange.path),
+                exchange.peer_address);
 
   HttpReply reply;
   if (exchange.path.starts_with("/admin/")) {
@@ -122,7 +127,8 @@ HttpReply RealmCore::Handle(const HttpExchange& exchange) {
                                              : ErrorReply(404, "not_found", "unknown admin endpoint " + exchange.path + "; use /admin/outbox?email=", "unknown_path");
   } else if (std::optional<HttpReply> fault = faults.Inject()) {
     // Debug, not info: fault runs inject thousands of these, and the counters total them.
-    spdlog::debug("realm: injected {} on {} {}", fault->reason, exchange.method, exchange.path);
+    spdlog::debug("realm: injected {} on {} {}", fault->reason, EscapeForLog(exchange.method),
+                  EscapeForLog(exchange.path));
     return *fault;
   } else if (std::optional<RealmRoute> route = Resolve(exchange)) {
     reply = Dispatch(*route);
@@ -132,8 +138,9 @@ HttpReply RealmCore::Handle(const HttpExchange& exchange) {
 
   if (reply.status >= 400) {
     counters.RecordRejection(reply.reason);
-    spdlog::info("realm: rejected {} {} with {} reason={}{} peer={}", exchange.method, exchange.path,
-                 reply.status, reply.reason, reply.log_ids, exchange.peer_address);
+    spdlog::info("realm: rejected {} {} with {} reason={}{} peer={}", EscapeForLog(exchange.method),
+                 EscapeForLog(exchange.path), reply.status, reply.reason, reply.log_ids,
+                 exchange.peer_address);
   }
   return reply;
 }

@@ -87,7 +87,8 @@ HttpReply HandleRegisterStatus(RealmCore& core, const RealmRoute& route);
 HttpReply HandleAdminOutbox(RealmCore& core, const HttpExchange& exchange);
 
 // AttachIds records the ids a rejection concerns for its log line: the client id, the
-// proof or token jti and a thumbprint prefix. Secrets, proofs and tokens are never logged.
+// proof or token jti (both passed through EscapeForLog) and a thumbprint prefix. Secrets,
+// proofs and tokens are never logged.
 void AttachIds(HttpReply* reply, std::string_view client_id, std::string_view jti = {},
                std::string_view thumbprint = {});
 

@@ -1,7 +1,12 @@
 // Strict protocol checks at the realm's endpoints: proof limits, token ownership at
-// introspection, and the token endpoint's request format and client authentication.
+// introspection, escaping in the log, and the token endpoint's request format and client
+// authentication.
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
 
 #include "dpopfleet/base64url.h"
 #include "dpopfleet/jwk.h"
@@ -75,6 +80,53 @@ TEST_F(StrictProtocolTest, IntrospectionHidesOtherClientsTokens) {
   HttpResult other = PostForm("/introspect", "token=" + token, kDpopClientId);
   EXPECT_EQ(other.status, 200);
   EXPECT_EQ(other.body, "{\"active\":false}");
+}
+
+// CapturedLog replaces spdlog's default logger with one writing to a string for its
+// lifetime, at info level, and restores the previous logger afterwards.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+    auto logger = std::make_shared<spdlog::logger>("captured", sink);
+    logger->set_level(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+
+  std::string text() const { return stream_.str(); }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::ostringstream stream_;
+};
+
+TEST_F(StrictProtocolTest, LogEscapesRequestValues) {
+  std::string log;
+  {
+    CapturedLog captured;
+    // A raw newline and ESC in the Basic user part, and the same percent-encoded.
+    for (std::string_view user : {std::string_view("a\nb\x1b[31mRED"), std::string_view("a%0Ab%1B[31mRED")}) {
+      HttpResult result = Send({"POST", TokenUrl(),
+                                {BasicAuthorization(user, "x"),
+                                 "Content-Type: application/x-www-form-urlencoded"},
+                                "grant_type=client_credentials"});
+      EXPECT_EQ(result.status, 401) << result.body;
+    }
+    HttpResult path = Send({"GET", realm_->issuer() + "/no%0Aforged%1B[31m", {}, ""});
+    EXPECT_EQ(path.status, 404) << path.body;
+    log = captured.text();
+  }
+
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << log;
+  std::istringstream lines(log);
+  int rejected_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(line.starts_with("[")) << "a log line was split by a request value: " << line;
+    if (line.find("realm: rejected") != std::string::npos) ++rejected_lines;
+  }
+  EXPECT_EQ(rejected_lines, 3) << log;
+  EXPECT_NE(log.find("client_id=a\\x0ab\\x1b[31mRED"), std::string::npos) << log;
 }
 
 }  // namespace
