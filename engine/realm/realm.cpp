@@ -61,6 +61,10 @@ namespace {
 // 100000 threads without giving a reason, and this many already exceeds any useful count.
 constexpr unsigned kMaxThreads = 1024;
 
+// kMaxLatencyMs caps injected delays at a minute: a longer one only looks like a hang, and
+// clients time out long before it ends.
+constexpr int kMaxLatencyMs = 60000;
+
 // kMaxRequestTimeoutSeconds caps --request-timeout; an hour to send one request is already
 // far beyond any real client.
 constexpr int kMaxRequestTimeoutSeconds = 3600;
@@ -95,10 +99,16 @@ Status ValidateTimeWindows(const RealmOptions& options) {
                                                   " is not positive; pass seconds of at least 1, such as 3600");
   }
 
-  if (options.enrollment_lifetime_seconds <= 0) {
-    return Error(ErrorCode::kInvalidArgument, "enrollment lifetime " +
-                                                  std::to_string(options.enrollment_lifetime_seconds) +
-                                                  " s is not positive; pass at least 1 second");
+  const std::pair<const char*, int> positive[] = {
+      {"--enrollment-lifetime", options.enrollment_lifetime_seconds},
+      {"--registrations-per-email", options.registrations_per_email_per_hour},
+      {"--registrations-per-ip", options.registrations_per_ip_per_hour},
+  };
+  for (const auto& [flag, value] : positive) {
+    if (value <= 0) {
+      return Error(ErrorCode::kInvalidArgument, std::string(flag) + " " + std::to_string(value) +
+                                                    " is not positive; pass 1 or more");
+    }
   }
   if (options.request_timeout_seconds < 0 || options.request_timeout_seconds > kMaxRequestTimeoutSeconds) {
     return Error(ErrorCode::kInvalidArgument, "--request-timeout " + std::to_string(options.request_timeout_seconds) +
@@ -171,7 +181,23 @@ Status ValidateOptions(const RealmOptions& options) {
                                                   ", or 0 for one per CPU core");
   }
   if (options.clock == nullptr) return Error(ErrorCode::kInvalidArgument, "the clock is null; pass &SystemClock()");
+  const std::pair<const char*, int> delays[] = {{"--latency-ms", options.faults.latency_ms},
+                                                {"--latency-jitter-ms", options.faults.latency_jitter_ms}};
+  for (const auto& [flag, value] : delays) {
+    if (value > kMaxLatencyMs) {
+      return Error(ErrorCode::kInvalidArgument, std::string(flag) + " " + std::to_string(value) +
+                                                    " is too long; pass at most " + std::to_string(kMaxLatencyMs) +
+                                                    " milliseconds");
+    }
+  }
   return realm::ValidateFaults(options.faults);
+}
+
+// BadPath reports a file or directory named by an option that cannot be used as an invalid
+// argument, like any other bad option value: the fix is a different path, not a retry.
+Error BadPath(const Error& error) {
+  if (error.code() != ErrorCode::kIoError && error.code() != ErrorCode::kNotFound) return error;
+  return Error(ErrorCode::kInvalidArgument, error.message());
 }
 
 Status WriteCa(const std::string& path, const std::string& pem) {
@@ -250,10 +276,10 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
   realm::PersistedState state;
   if (!options.state_file.empty()) {
     auto lock = realm::StateFileLock::Acquire(options.state_file);
-    if (!lock) return lock.error();
+    if (!lock) return BadPath(lock.error());
     impl->state_lock = std::move(*lock);
     auto loaded = realm::LoadState(options.state_file);
-    if (!loaded) return loaded.error();
+    if (!loaded) return BadPath(loaded.error());
     state = std::move(*loaded);
   }
   auto signing_key = state.signing_key_jwk.empty() ? P256Key::Generate() : ParsePrivateJwk(state.signing_key_jwk);
@@ -263,7 +289,7 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
   if (options.tls) {
     auto material = options.cert_file.empty() ? realm::GenerateLoopbackTls()
                                               : realm::LoadTlsFiles(options.cert_file, options.key_file);
-    if (!material) return material.error();
+    if (!material) return options.cert_file.empty() ? material.error() : BadPath(material.error());
     if (options.cert_file.empty()) {
       impl->ca_file = options.ca_out_file;
       if (impl->ca_file.empty()) {
@@ -273,7 +299,7 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
         ::close(fd);
         impl->ca_file = impl->temporary_ca_file = path;
       }
-      if (Status written = WriteCa(impl->ca_file, material->ca_cert_pem); !written) return written.error();
+      if (Status written = WriteCa(impl->ca_file, material->ca_cert_pem); !written) return BadPath(written.error());
     } else {
       impl->ca_file = options.cert_file;
     }
@@ -287,7 +313,7 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
     if (::mkdtemp(path) == nullptr) return Error(ErrorCode::kIoError, "cannot create a temporary outbox in /tmp; pass outbox_dir");
     impl->outbox_dir = impl->temporary_outbox = path;
   } else {
-    if (Status outbox = PrepareOutbox(impl->outbox_dir); !outbox) return outbox.error();
+    if (Status outbox = PrepareOutbox(impl->outbox_dir); !outbox) return BadPath(outbox.error());
   }
 
   Impl* raw = impl.get();

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <map>
+#include <thread>
 
 #include "realm_test_util.h"
 
@@ -120,6 +121,55 @@ TEST(CliServeTest, RejectsBadFlags) {
   EXPECT_EQ(bad_rate.Wait(), 2);
   ServeProcess too_many_threads({"realm", "serve", "--threads", "100000"});
   EXPECT_EQ(too_many_threads.Wait(), 2);
+}
+
+TEST(CliServeTest, RejectsUnusableLimitsAndPaths) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"--registrations-per-email", "-1"},
+      {"--registrations-per-ip", "0"},
+      {"--enrollment-lifetime", "0"},
+      {"--client", "a::dpop"},
+      {"--latency-ms", "100000000"},
+      {"--latency-jitter-ms", "60001"},
+      {"--request-timeout", "-1"},
+      {"--cert", "/nonexistent/cert.pem", "--key", "/nonexistent/key.pem"},
+      {"--state-file", "/proc/nonexistent/state.json"},
+      {"--ca-out", "/proc/nonexistent"},
+      {"--outbox", "/proc/nonexistent/outbox"},
+  };
+  for (const std::vector<std::string>& flags : cases) {
+    std::vector<std::string> args = {"realm", "serve", "--port", "0"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    ServeProcess serve(args);
+    EXPECT_EQ(serve.Wait(), 2) << flags[0] << " " << flags[1];
+  }
+}
+
+TEST(CliServeTest, EnrollmentLifetimeFlagExpiresEnrollments) {
+  ServeProcess serve({"realm", "serve", "--port", "0", "--enrollment-lifetime", "1"});
+  std::map<std::string, std::string> values = serve.ReadStartLines();
+  ASSERT_EQ(values.count("issuer"), 1U);
+  std::string body = "{\"email\":\"late@example.com\",\"client_name\":\"late\"}";
+  HttpResult requested =
+      Send({"POST", values["issuer"] + "/register/request", {"Content-Type: application/json"}, body}, values["ca_file"]);
+  ASSERT_EQ(requested.status, 201) << requested.body;
+  std::string id = JsonStringMember(requested.body, "enrollment_id").value_or("");
+  std::string poll_token = JsonStringMember(requested.body, "poll_token").value_or("");
+
+  // Poll the status until the one-second lifetime has passed (at most 10 s).
+  HttpResult status;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    status = Send({"GET", values["issuer"] + "/register/status/" + id + "?poll_token=" + poll_token, {}, ""},
+                  values["ca_file"]);
+    if (status.status != 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status.status, 410) << status.body;
+  EXPECT_EQ(JsonStringMember(status.body, "error").value_or(""), "expired_enrollment");
+
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.ReadLine(), "stopped_by=SIGTERM");
+  EXPECT_EQ(serve.Wait(), 0);
 }
 
 TEST(CliServeTest, ScopesFlagSetsOfferedScopes) {

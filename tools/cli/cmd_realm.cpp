@@ -25,12 +25,12 @@ RealmStaticClient ParseStaticClient(const std::string& text) {
   }
   client.client_id = text.substr(0, first);
   std::string rest = text.substr(first + 1);
-  if (rest.size() > 5 && rest.ends_with(":dpop")) {
+  if (rest.ends_with(":dpop")) {
     client.require_dpop = true;
     rest.resize(rest.size() - 5);
   }
   if (rest.empty()) {
-    throw UsageError("--client '" + client.client_id + ":…' has an empty secret; use ID:SECRET");
+    throw UsageError("--client '" + client.client_id + ":…' has an empty secret; use ID:SECRET or ID:SECRET:dpop");
   }
   client.client_secret = rest;
   return client;
@@ -84,16 +84,17 @@ void Setup(CLI::App& root, int* exit_code) {
   serve->add_option("--iat-max-future", options->iat_max_future_seconds, "Seconds a proof's iat may lie in the future")->capture_default_str();
   serve->add_option("--clock-skew", options->clock_skew_seconds, "Seconds added to both iat limits")->capture_default_str();
   serve->add_option("--token-lifetime", options->token_lifetime_seconds, "Access token lifetime in seconds")->capture_default_str();
-  serve->add_option("--registrations-per-email", options->registrations_per_email_per_hour, "Registration requests per email address per hour")->capture_default_str();
+  serve->add_option("--registrations-per-email", options->registrations_per_email_per_hour, "Registration requests per email address per hour (1 or more)")->capture_default_str();
   serve->add_option("--registrations-per-ip", options->registrations_per_ip_per_hour,
-                    "Registration requests per client IP address per hour; behind a front named by "
+                    "Registration requests per client IP address per hour (1 or more); behind a front named by "
                     "--public-url the address is the last X-Forwarded-For entry")
       ->capture_default_str();
+  serve->add_option("--enrollment-lifetime", options->enrollment_lifetime_seconds, "Seconds a registration request waits for its verification code")->capture_default_str();
   serve->add_option("--fault-429-rate", options->faults.rate_429, "Probability of an injected 429 per request")->capture_default_str();
   serve->add_option("--fault-503-rate", options->faults.rate_503, "Probability of an injected 503 per request")->capture_default_str();
   serve->add_option("--fault-reset-rate", options->faults.rate_reset, "Probability of closing the connection without a response")->capture_default_str();
-  serve->add_option("--latency-ms", options->faults.latency_ms, "Milliseconds added to every response")->capture_default_str();
-  serve->add_option("--latency-jitter-ms", options->faults.latency_jitter_ms, "Extra uniform random delay up to this many milliseconds")->capture_default_str();
+  serve->add_option("--latency-ms", options->faults.latency_ms, "Milliseconds added to every response (0 to 60000)")->capture_default_str();
+  serve->add_option("--latency-jitter-ms", options->faults.latency_jitter_ms, "Extra uniform random delay up to this many milliseconds (0 to 60000)")->capture_default_str();
   serve->add_option("--retry-after", options->faults.retry_after, "Retry-After of injected 429/503: seconds, or http-date:SECONDS")->capture_default_str();
   serve->add_option("--seed", options->seed, "Seed of the fault generator")->capture_default_str();
   serve->add_option("--scopes", *scopes,
@@ -126,7 +127,7 @@ void Setup(CLI::App& root, int* exit_code) {
       std::fprintf(stderr, "error: %s\n", started.error().ToString().c_str());
       ErrorCode code = started.error().code();
       bool bad_flag = code == ErrorCode::kInvalidArgument || code == ErrorCode::kInsecureUrl ||
-                      code == ErrorCode::kPermissionDenied;
+                      code == ErrorCode::kPermissionDenied || code == ErrorCode::kInvalidJson;
       *exit_code = bad_flag ? kExitUsage : kExitFailure;
       return;
     }
