@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -170,6 +171,20 @@ TEST(CliServeTest, EnrollmentLifetimeFlagExpiresEnrollments) {
   serve.Signal(SIGTERM);
   EXPECT_EQ(serve.ReadLine(), "stopped_by=SIGTERM");
   EXPECT_EQ(serve.Wait(), 0);
+}
+
+TEST(CliServeTest, SighupRemovesTemporaryFiles) {
+  ServeProcess serve({"realm", "serve", "--port", "0"});
+  std::map<std::string, std::string> values = serve.ReadStartLines();
+  ASSERT_EQ(values.count("outbox"), 1U);
+  ASSERT_TRUE(std::filesystem::exists(values["ca_file"]));
+  ASSERT_TRUE(std::filesystem::exists(values["outbox"]));
+
+  serve.Signal(SIGHUP);
+  EXPECT_EQ(serve.ReadLine(), "stopped_by=SIGHUP");
+  EXPECT_EQ(serve.Wait(), 0);
+  EXPECT_FALSE(std::filesystem::exists(values["ca_file"])) << values["ca_file"];
+  EXPECT_FALSE(std::filesystem::exists(values["outbox"])) << values["outbox"];
 }
 
 TEST(CliServeTest, ScopesFlagSetsOfferedScopes) {

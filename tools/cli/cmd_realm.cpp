@@ -1,4 +1,4 @@
-// dpopfleet realm serve: run the reference realm until SIGINT or SIGTERM.
+// dpopfleet realm serve: run the reference realm until SIGINT, SIGTERM or SIGHUP.
 //
 // On start it prints one "key=value" line each for base_url, issuer, ca_file, port and
 // outbox, so scripts can read them. On stop it prints "stopped_by=SIGNAL" and a counters line.
@@ -36,7 +36,7 @@ RealmStaticClient ParseStaticClient(const std::string& text) {
   return client;
 }
 
-// WaitForSignal blocks SIGINT and SIGTERM in every thread and waits for one of them.
+// WaitForSignal waits for one of |signals|, which every thread blocks.
 int WaitForSignal(const sigset_t& signals) {
   int received = 0;
   sigwait(&signals, &received);
@@ -49,7 +49,7 @@ void Setup(CLI::App& root, int* exit_code) {
   // Root options such as --log-level may follow the subcommand too.
   realm->fallthrough();
   auto* serve = realm->add_subcommand(
-      "serve", "Serve registration, tokens, introspection, revocation and /v1/whoami until SIGINT or SIGTERM");
+      "serve", "Serve registration, tokens, introspection, revocation and /v1/whoami until SIGINT, SIGTERM or SIGHUP");
 
   serve->fallthrough();
   serve->footer("Root options such as --log-level info may also be given here.");
@@ -120,6 +120,8 @@ void Setup(CLI::App& root, int* exit_code) {
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    // A closed terminal sends SIGHUP; stopping cleanly removes the temporary CA and outbox.
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     auto started = Realm::Start(std::move(start_options));
@@ -143,7 +145,8 @@ void Setup(CLI::App& root, int* exit_code) {
 
     int received = WaitForSignal(signals);
     server.Stop();
-    std::printf("stopped_by=%s\ncounters: %s\n", received == SIGINT ? "SIGINT" : "SIGTERM",
+    const char* name = received == SIGINT ? "SIGINT" : received == SIGHUP ? "SIGHUP" : "SIGTERM";
+    std::printf("stopped_by=%s\ncounters: %s\n", name,
                 server.counters().ToString().c_str());
     std::fflush(stdout);
     *exit_code = kExitOk;
