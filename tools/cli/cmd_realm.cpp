@@ -71,7 +71,11 @@ void Setup(CLI::App& root, int* exit_code) {
   serve->add_option("--key", options->key_file, "PEM private key matching --cert");
   serve->add_option("--ca-out", options->ca_out_file, "Where to write the generated CA certificate; default: a temporary file removed on exit");
   serve->add_option("--outbox", options->outbox_dir, "Directory receiving verification messages; default: a temporary directory removed on exit");
-  serve->add_option("--state-file", options->state_file, "File keeping registered clients and the private token-signing key across restarts (mode 0600; one realm per file, locked through FILE.lock)");
+  serve->add_option("--state-file", options->state_file,
+                    "File keeping registered clients, the private token-signing key, revoked tokens, pending "
+                    "enrollments and registration limits across restarts (mode 0600; one realm per file, locked "
+                    "through FILE.lock). The DPoP replay cache is not kept, so a proof used before a restart is "
+                    "accepted once more if it arrives within its --iat-max-age window");
   serve->add_flag("--admin-outbox", options->admin_outbox,
                   "Serve GET /admin/outbox?email= with the latest verification code, for tests on this machine: "
                   "loopback callers only, never through a front or with --public-url");
