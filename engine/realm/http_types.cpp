@@ -103,6 +103,25 @@ std::map<std::string, std::string> FormDecode(std::string_view body,
   return fields;
 }
 
+std::optional<HttpReply> CheckFormContentType(const HttpExchange& exchange) {
+  constexpr std::string_view kForm = "application/x-www-form-urlencoded";
+  const std::string* content_type = exchange.Header("content-type");
+  std::string media_type;
+  if (content_type != nullptr) {
+    std::string_view value = *content_type;
+    value = value.substr(0, value.find(';'));
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    for (char c : value) media_type.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (media_type == kForm) return std::nullopt;
+
+  std::string received = content_type == nullptr ? "missing" : "\"" + *content_type + "\"";
+  return ErrorReply(400, "invalid_request",
+                    "the Content-Type is " + received + "; send the parameters as " +
+                        std::string(kForm),
+                    "bad_content_type");
+}
+
 std::vector<std::string_view> SplitSpaces(std::string_view text) {
   std::vector<std::string_view> words;
   std::size_t start = 0;

@@ -4,6 +4,7 @@
 #define DPOPFLEET_ENGINE_REALM_HTTP_TYPES_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,6 +71,13 @@ HttpReply ErrorReply(int status, std::string_view error, std::string_view descri
 // the request as RFC 6749 section 3.2 requires.
 std::map<std::string, std::string> FormDecode(std::string_view body,
                                               std::vector<std::string>* duplicate_names);
+
+// CheckFormContentType returns nullopt if |exchange| declares a Content-Type of
+// application/x-www-form-urlencoded (parameters such as charset allowed, names compared
+// without case), as RFC 6749 section 3.2 requires at the token endpoint and RFC 7662 and
+// RFC 7009 at introspection and revocation. Otherwise it returns a 400 invalid_request
+// reply that names the Content-Type received.
+std::optional<HttpReply> CheckFormContentType(const HttpExchange& exchange);
 
 // PercentDecode decodes %XX escapes and, when |plus_is_space|, '+' as a space.
 std::string PercentDecode(std::string_view text, bool plus_is_space);

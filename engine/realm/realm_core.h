@@ -94,7 +94,9 @@ void AttachIds(HttpReply* reply, std::string_view client_id, std::string_view jt
 
 // AuthenticateClient checks HTTP Basic client authentication (RFC 6749 section 2.3.1, with
 // form-urlencoded id and secret) or, failing that header, client_id and client_secret form
-// fields. It returns the client, or nullopt with |*rejection| set to 401 invalid_client.
+// fields. It returns the client, or nullopt with |*rejection| set: 401 invalid_client for
+// missing, malformed or wrong credentials, 400 invalid_request when Basic is combined with
+// client_secret or a different client_id in the form (RFC 6749 section 2.3).
 std::optional<ClientRecord> AuthenticateClient(RealmCore& core, const RealmRoute& route,
                                                const std::map<std::string, std::string>& form,
                                                HttpReply* rejection);

@@ -33,6 +33,11 @@ struct TokenRequest {
 // |*rejection|.
 std::optional<TokenRequest> ReadTokenRequest(RealmCore& core, const RealmRoute& route,
                                              HttpReply* rejection) {
+  if (std::optional<HttpReply> wrong_type = CheckFormContentType(route.exchange)) {
+    *rejection = std::move(*wrong_type);
+    return std::nullopt;
+  }
+
   std::vector<std::string> duplicates;
   std::map<std::string, std::string> form = FormDecode(route.exchange.body, &duplicates);
   std::optional<ClientRecord> client = AuthenticateClient(core, route, form, rejection);

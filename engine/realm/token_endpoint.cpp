@@ -31,54 +31,108 @@ bool ResolveScope(std::string_view requested, const std::string& allowed, std::s
   return true;
 }
 
+// ClientCredentials is a client id and secret as the request presented them.
+struct ClientCredentials {
+  std::string client_id;
+  std::string secret;
+};
+
+// DecodeBasicCredentials parses "Basic <base64(id:secret)>" (RFC 7617, with the id and
+// secret form-urlencoded as RFC 6749 section 2.3.1 requires). The base64 must be canonical:
+// standard alphabet, length a multiple of four, and '=' only as final padding.
+Result<ClientCredentials> DecodeBasicCredentials(std::string_view authorization) {
+  std::string_view encoded = authorization.size() > 6 ? authorization.substr(6) : std::string_view();
+  auto malformed = [](std::string_view problem) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "the HTTP Basic credentials are malformed: " + std::string(problem) +
+                     "; send base64(urlencoded id \":\" urlencoded secret)");
+  };
+  if (encoded.empty()) return malformed("nothing follows \"Basic \"");
+
+  std::size_t padding = 0;
+  while (padding < 2 && padding < encoded.size() && encoded[encoded.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  std::string url_safe;
+  for (char c : encoded.substr(0, encoded.size() - padding)) {
+    if (c == '+') url_safe.push_back('-');
+    else if (c == '/') url_safe.push_back('_');
+    else if (c == '-' || c == '_' || c == '=') return malformed("the value is not standard base64");
+    else url_safe.push_back(c);
+  }
+  std::string decoded;
+  if (encoded.size() % 4 != 0 || Base64UrlDecode(url_safe, &decoded) != ErrorCode::kOk) {
+    return malformed("the value is not standard base64");
+  }
+  std::size_t colon = decoded.find(':');
+  if (colon == std::string::npos) return malformed("the decoded value has no ':' between id and secret");
+  return ClientCredentials{PercentDecode(decoded.substr(0, colon), true),
+                           PercentDecode(decoded.substr(colon + 1), true)};
+}
+
+// InvalidClient returns the 401 invalid_client reply with a Basic challenge for the realm.
+HttpReply InvalidClient(const RealmRoute& route, const std::string& description) {
+  HttpReply reply = ErrorReply(401, "invalid_client", description, "invalid_client");
+  reply.AddHeader("WWW-Authenticate", "Basic realm=\"" + route.realm + "\"");
+  return reply;
+}
+
 }  // namespace
 
 std::optional<ClientRecord> AuthenticateClient(RealmCore& core, const RealmRoute& route,
                                                const std::map<std::string, std::string>& form,
                                                HttpReply* rejection) {
-  std::string client_id, secret;
   const std::string* authorization = route.exchange.Header("authorization");
-  if (authorization != nullptr && HasAuthScheme(*authorization, "Basic")) {
-    std::string decoded;
-    std::string_view encoded = std::string_view(*authorization).substr(6);
-    // Basic credentials use standard base64; translate to the URL alphabet and drop padding.
-    std::string url_safe;
-    for (char c : encoded) {
-      if (c == '+') url_safe.push_back('-');
-      else if (c == '/') url_safe.push_back('_');
-      else if (c != '=') url_safe.push_back(c);
+  // Whitespace around a field value is not part of it (RFC 9110 section 5.5), so "Basic "
+  // with nothing after it may arrive as "Basic".
+  bool basic = authorization != nullptr &&
+               (HasAuthScheme(*authorization, "Basic") || HasAuthScheme(*authorization + " ", "Basic"));
+  auto form_id = form.find("client_id");
+  auto form_secret = form.find("client_secret");
+
+  ClientCredentials credentials;
+  if (basic) {
+    Result<ClientCredentials> decoded = DecodeBasicCredentials(*authorization);
+    if (!decoded) {
+      *rejection = InvalidClient(route, decoded.error().message());
+      return std::nullopt;
     }
-    std::size_t colon = std::string::npos;
-    if (Base64UrlDecode(url_safe, &decoded) == ErrorCode::kOk) colon = decoded.find(':');
-    if (colon != std::string::npos) {
-      client_id = PercentDecode(decoded.substr(0, colon), true);
-      secret = PercentDecode(decoded.substr(colon + 1), true);
+    credentials = std::move(*decoded);
+
+    // RFC 6749 section 2.3: a client must not use more than one authentication method. A
+    // client_id parameter equal to the Basic user is tolerated, because it authenticates
+    // nothing by itself.
+    bool second_id = form_id != form.end() && form_id->second != credentials.client_id;
+    if (form_secret != form.end() || second_id) {
+      HttpReply reply = ErrorReply(400, "invalid_request",
+                                   "the request authenticates the client twice, with HTTP Basic "
+                                   "and with client_id/client_secret parameters; use only one",
+                                   "multiple_client_auth");
+      AttachIds(&reply, credentials.client_id);
+      *rejection = std::move(reply);
+      return std::nullopt;
     }
-  } else {
-    auto id = form.find("client_id");
-    auto sec = form.find("client_secret");
-    if (id != form.end() && sec != form.end()) {
-      client_id = id->second;
-      secret = sec->second;
-    }
+  } else if (form_id != form.end() && form_secret != form.end()) {
+    credentials = {form_id->second, form_secret->second};
   }
 
-  std::optional<ClientRecord> client;
-  if (!client_id.empty()) client = core.clients.Authenticate(route.realm, client_id, secret);
+  if (credentials.client_id.empty()) {
+    *rejection = InvalidClient(route, "client authentication is missing; send HTTP Basic credentials");
+    return std::nullopt;
+  }
+  std::optional<ClientRecord> client =
+      core.clients.Authenticate(route.realm, credentials.client_id, credentials.secret);
   if (!client) {
-    *rejection = ErrorReply(401, "invalid_client",
-                            client_id.empty()
-                                ? "client authentication is missing; send HTTP Basic credentials"
-                                : "client '" + client_id + "' is unknown in realm " + route.realm +
-                                      " or its secret is wrong",
-                            "invalid_client");
-    rejection->AddHeader("WWW-Authenticate", "Basic realm=\"" + route.realm + "\"");
-    AttachIds(rejection, client_id);
+    *rejection = InvalidClient(route, "client '" + credentials.client_id + "' is unknown in realm " +
+                                          route.realm + " or its secret is wrong");
+    AttachIds(rejection, credentials.client_id);
   }
   return client;
 }
 
 HttpReply HandleToken(RealmCore& core, const RealmRoute& route) {
+  if (std::optional<HttpReply> wrong_type = CheckFormContentType(route.exchange)) return *wrong_type;
+
   std::vector<std::string> duplicates;
   std::map<std::string, std::string> form = FormDecode(route.exchange.body, &duplicates);
   if (!duplicates.empty()) {

@@ -8,7 +8,6 @@
 
 #include <sstream>
 
-#include "dpopfleet/base64url.h"
 #include "dpopfleet/jwk.h"
 #include "dpopfleet/json_writer.h"
 #include "realm_test_util.h"
@@ -80,6 +79,75 @@ TEST_F(StrictProtocolTest, IntrospectionHidesOtherClientsTokens) {
   HttpResult other = PostForm("/introspect", "token=" + token, kDpopClientId);
   EXPECT_EQ(other.status, 200);
   EXPECT_EQ(other.body, "{\"active\":false}");
+}
+
+TEST_F(StrictProtocolTest, FormEndpointsRequireFormContentType) {
+  const std::string basic = BasicAuthorization(kClientId, kSecret);
+  for (const char* endpoint : {"/token", "/introspect", "/revoke"}) {
+    SCOPED_TRACE(endpoint);
+    HttpResult text = Send({"POST", realm_->issuer() + endpoint,
+                            {basic, "Content-Type: text/plain"},
+                            "grant_type=client_credentials&token=x"});
+    EXPECT_EQ(text.status, 400) << text.body;
+    EXPECT_EQ(ErrorOf(text), "invalid_request");
+    EXPECT_NE(DescriptionOf(text).find("text/plain"), std::string::npos) << text.body;
+    EXPECT_NE(DescriptionOf(text).find("application/x-www-form-urlencoded"), std::string::npos);
+  }
+
+  HttpResult with_charset = Send({"POST", TokenUrl(),
+                                  {basic, "Content-Type: Application/X-WWW-Form-Urlencoded; charset=UTF-8"},
+                                  "grant_type=client_credentials"});
+  EXPECT_EQ(with_charset.status, 200) << with_charset.body;
+}
+
+TEST_F(StrictProtocolTest, MalformedBasicCredentialsNamed) {
+  std::string valid = BasicAuthorization(kClientId, kSecret).substr(std::string("Authorization: ").size());
+  std::string value = valid.substr(std::string("Basic ").size());
+  std::string mid_padding = value.substr(0, 4) + "=" + value.substr(4);
+  std::string no_colon = "YWdlbnQtMXMzY3JldA==";  // base64("agent-1s3cret")
+
+  for (const std::string& header : {"Basic " + mid_padding, std::string("Basic !!!!"), std::string("Basic"),
+                                    "Basic " + no_colon, "Basic " + value + "=="}) {
+    SCOPED_TRACE(header);
+    HttpResult result = Send({"POST", TokenUrl(),
+                              {"Authorization: " + header,
+                               "Content-Type: application/x-www-form-urlencoded"},
+                              "grant_type=client_credentials"});
+    EXPECT_EQ(result.status, 401) << result.body;
+    EXPECT_EQ(ErrorOf(result), "invalid_client");
+    EXPECT_TRUE(DescriptionOf(result).starts_with("the HTTP Basic credentials are malformed"))
+        << result.body;
+  }
+
+  HttpResult good = Send({"POST", TokenUrl(), {"Authorization: " + valid}, "grant_type=client_credentials"});
+  EXPECT_EQ(good.status, 200) << good.body;
+}
+
+TEST_F(StrictProtocolTest, RejectsTwoClientAuthMethods) {
+  struct Row {
+    const char* name;
+    std::string body;
+    int status;
+  };
+  const Row kRows[] = {
+      {"basic and client_secret", "grant_type=client_credentials&client_id=agent-1&client_secret=s3cret", 400},
+      {"basic and other client_id", "grant_type=client_credentials&client_id=agent-dpop", 400},
+      {"basic and only a secret", "grant_type=client_credentials&client_secret=s3cret", 400},
+      {"basic and same client_id", "grant_type=client_credentials&client_id=agent-1", 200},
+  };
+  for (const Row& row : kRows) {
+    SCOPED_TRACE(row.name);
+    HttpResult result = PostForm("/token", row.body);
+    EXPECT_EQ(result.status, row.status) << result.body;
+    if (row.status == 400) {
+      EXPECT_EQ(ErrorOf(result), "invalid_request");
+      EXPECT_NE(DescriptionOf(result).find("use only one"), std::string::npos) << result.body;
+    }
+  }
+
+  HttpResult form_only = Send({"POST", TokenUrl(), {},
+                               "grant_type=client_credentials&client_id=agent-1&client_secret=s3cret"});
+  EXPECT_EQ(form_only.status, 200) << form_only.body;
 }
 
 // CapturedLog replaces spdlog's default logger with one writing to a string for its
