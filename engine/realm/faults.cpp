@@ -3,6 +3,7 @@
 #include "faults.h"
 
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 
 namespace dpopfleet::realm {
@@ -16,6 +17,13 @@ bool ParseSeconds(std::string_view text, long long* out) {
   return error == std::errc() && end == text.data() + text.size() && *out >= 0;
 }
 
+// FormatRate prints |rate| with up to six significant digits, such as "1.2".
+std::string FormatRate(double rate) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", rate);
+  return text;
+}
+
 }  // namespace
 
 Status ValidateFaults(const RealmFaults& faults) {
@@ -27,6 +35,14 @@ Status ValidateFaults(const RealmFaults& faults) {
   if (Status s = check_rate(faults.rate_429, "the 429 fault rate"); !s) return s;
   if (Status s = check_rate(faults.rate_503, "the 503 fault rate"); !s) return s;
   if (Status s = check_rate(faults.rate_reset, "the reset fault rate"); !s) return s;
+  // The rates are disjoint shares of one draw per request, so together they cannot exceed 1.
+  double total = faults.rate_429 + faults.rate_503 + faults.rate_reset;
+  if (total > 1.0 + 1e-9) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "the 429, 503 and reset fault rates add up to " + FormatRate(total) +
+                     "; each is the share of requests that get that fault, so keep their sum "
+                     "at most 1");
+  }
   if (faults.latency_ms < 0 || faults.latency_jitter_ms < 0) {
     return Error(ErrorCode::kInvalidArgument,
                  "latency " + std::to_string(faults.latency_ms) + " ms with jitter " +
@@ -80,30 +96,31 @@ std::string FaultInjector::RetryAfterValue() const {
 std::optional<HttpReply> FaultInjector::Inject() {
   if (faults_.rate_reset <= 0 && faults_.rate_429 <= 0 && faults_.rate_503 <= 0) return std::nullopt;
 
-  double reset_draw = 0, draw_429 = 0, draw_503 = 0;
+  // One draw per request, split into consecutive ranges, makes each rate exactly the
+  // probability of its fault, as the options document, and the three faults exclusive.
+  double draw = 0;
   {
     std::lock_guard lock(mutex_);
-    std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    reset_draw = uniform(generator_);
-    draw_429 = uniform(generator_);
-    draw_503 = uniform(generator_);
+    draw = std::uniform_real_distribution<double>(0.0, 1.0)(generator_);
   }
 
-  if (reset_draw < faults_.rate_reset) {
+  if (draw < faults_.rate_reset) {
     counters_.faults_reset.fetch_add(1, std::memory_order_relaxed);
     HttpReply reply;
     reply.reset_connection = true;
     reply.reason = "fault_reset";
     return reply;
   }
-  if (draw_429 < faults_.rate_429) {
+  draw -= faults_.rate_reset;
+  if (draw < faults_.rate_429) {
     counters_.faults_429.fetch_add(1, std::memory_order_relaxed);
     HttpReply reply = ErrorReply(429, "slow_down", "injected fault: too many requests; retry later",
                                  "fault_429");
     reply.AddHeader("Retry-After", RetryAfterValue());
     return reply;
   }
-  if (draw_503 < faults_.rate_503) {
+  draw -= faults_.rate_429;
+  if (draw < faults_.rate_503) {
     counters_.faults_503.fetch_add(1, std::memory_order_relaxed);
     HttpReply reply = ErrorReply(503, "temporarily_unavailable",
                                  "injected fault: service unavailable; retry later", "fault_503");

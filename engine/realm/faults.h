@@ -19,8 +19,9 @@
 
 namespace dpopfleet::realm {
 
-// ValidateFaults checks rates are in [0, 1], delays are non-negative and retry_after is
-// delta-seconds or "http-date:<seconds>". It fails with kInvalidArgument naming the value.
+// ValidateFaults checks rates are in [0, 1] and sum to at most 1, delays are non-negative
+// and retry_after is delta-seconds or "http-date:<seconds>". It fails with
+// kInvalidArgument naming the value.
 Status ValidateFaults(const RealmFaults& faults);
 
 // FormatHttpDate returns |unix_seconds| as an IMF-fixdate (RFC 9110 section 5.6.7), such as
@@ -35,8 +36,10 @@ class FaultInjector {
   // [0, latency_jitter_ms]. Zero when no latency is configured.
   int DelayMs();
 
-  // Inject draws the faults for one request in the order reset, 429, 503 and returns the
-  // reply that replaces the real one, or nullopt to serve the request normally.
+  // Inject draws once for a request and returns the reply that replaces the real one, or
+  // nullopt to serve the request normally. The reset, 429 and 503 rates are disjoint
+  // shares of requests: each fault happens with exactly its rate as probability, and at
+  // most one happens per request.
   std::optional<HttpReply> Inject();
 
   // RetryAfterValue returns the configured Retry-After header value for now.
