@@ -59,7 +59,7 @@ class RequestDeadlines {
     return entry;
   }
 
-  // Close forgets |entry|; call it before the connection's socket is closed.
+  // Close removes and deletes |entry|. Call it before the connection's socket is closed.
   void Close(Entry* entry) {
     if (entry == nullptr) return;
     {

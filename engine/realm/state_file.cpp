@@ -266,9 +266,9 @@ Result<PersistedState> LoadState(const std::string& path) {
   return state;
 }
 
-Status SaveState(const std::string& path, const PersistedState& given) {
+Status SaveState(const std::string& path, const PersistedState& base_state) {
   std::lock_guard lock(SaveMutex());
-  PersistedState state = given;
+  PersistedState state = base_state;
   if (auto supplier = Suppliers().find(path); supplier != Suppliers().end()) supplier->second(&state);
 
   std::string limits = JsonObjectWriter()

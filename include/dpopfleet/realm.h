@@ -74,7 +74,7 @@ struct RealmOptions {
   std::string state_file;           // empty = in memory only
 
   // admin_outbox serves GET /admin/outbox?email=, the latest message to an address with its
-  // verification code, for tests on one machine. Even when on, it answers only loopback
+  // verification code, for tests on one machine. Even when on, it serves only loopback
   // peers, and never a request that came through a front (Forwarded or X-Forwarded-*
   // headers) or any request when public_url is set, since a local front connects from
   // loopback on behalf of anyone. Off by default; the outbox directory is always written.

@@ -1,5 +1,5 @@
 // What a realm behind a front on the same machine trusts: the admin outbox is off by
-// default and never answers a forwarded request, and registrations are counted per client
+// default and never serves a forwarded request, and registrations are counted per client
 // address from X-Forwarded-For only when a public URL names the front. Checked on the
 // request handler directly, since tests may only connect over loopback.
 
@@ -68,7 +68,7 @@ TEST_F(FrontTrustTest, AdminOutboxIsOffByDefault) {
   EXPECT_NE(reply.body.find("--admin-outbox"), std::string::npos) << reply.body;
 }
 
-TEST_F(FrontTrustTest, AdminOutboxRefusesForwardedRequests) {
+TEST_F(FrontTrustTest, AdminOutboxRejectsForwardedRequests) {
   RealmOptions options;
   options.admin_outbox = true;
   auto core = Core(options);
@@ -84,7 +84,7 @@ TEST_F(FrontTrustTest, AdminOutboxRefusesForwardedRequests) {
   }
 }
 
-TEST_F(FrontTrustTest, AdminOutboxRefusesEverythingWithPublicUrl) {
+TEST_F(FrontTrustTest, AdminOutboxRejectsAllWithPublicUrl) {
   RealmOptions options;
   options.admin_outbox = true;
   options.public_url = "https://realm.example:8443";
@@ -95,7 +95,7 @@ TEST_F(FrontTrustTest, AdminOutboxRefusesEverythingWithPublicUrl) {
   EXPECT_EQ(reply.body.find("verification_code"), std::string::npos);
 }
 
-TEST_F(FrontTrustTest, RegistrationLimitPerForwardedClientBehindTrustedFront) {
+TEST_F(FrontTrustTest, LimitsRegistrationsPerForwardedClient) {
   RealmOptions options;
   options.public_url = "https://realm.example:8443";
   options.registrations_per_ip_per_hour = 2;

@@ -2,7 +2,7 @@
 // client holding connections leaves room for others, and a deadline for a whole request,
 // which a client cannot extend by sending one header line at a time. Raw sockets, because
 // the slow client must send partial requests, and the slow client connects from 127.0.0.2
-// so the cap tells it apart from the normal client on 127.0.0.1.
+// so the per-address cap counts it apart from the normal client on 127.0.0.1.
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -149,7 +149,9 @@ void Setup(CLI::App& root, int* exit_code) {
 
     int received = WaitForSignal(signals);
     server.Stop();
-    const char* name = received == SIGINT ? "SIGINT" : received == SIGHUP ? "SIGHUP" : "SIGTERM";
+    const char* name = "SIGTERM";
+    if (received == SIGINT) name = "SIGINT";
+    if (received == SIGHUP) name = "SIGHUP";
     std::printf("stopped_by=%s\ncounters: %s\n", name,
                 server.counters().ToString().c_str());
     std::fflush(stdout);
