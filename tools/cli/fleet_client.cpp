@@ -39,6 +39,9 @@ void AddStoredClientOptions(CLI::App* command, ClientOptions* options) {
   command->add_option("--client-id", options->client_id, "Stored client to use (default: the only stored client)");
   command->add_option("--issuer", options->issuer, "Issuer URL to discover endpoints from (default: the stored issuer)")
       ->check(HttpUrl());
+  command->add_flag("--issuer-override", options->issuer_override,
+                    "Send the stored client's secret even when --issuer, or the token endpoint its discovery "
+                    "names, is not the server the client was registered at");
   AddTransportOptions(command, options);
 }
 
@@ -86,11 +89,54 @@ std::unique_ptr<Transport> MakeTransport(const ClientOptions& options, std::size
   return std::move(*transport);
 }
 
+namespace {
+
+// SameUrl compares two issuer URLs after normalisation, ignoring one trailing '/'.
+bool SameUrl(std::string_view a, std::string_view b) {
+  auto comparable = [](std::string_view url) {
+    auto normalized = NormalizeHtu(url);
+    std::string text = normalized.ok() ? *normalized : std::string(url);
+    if (text.size() > 1 && text.back() == '/') text.pop_back();
+    return text;
+  };
+  return comparable(a) == comparable(b);
+}
+
+// CheckIssuerFlag fails when --issuer names another server than the one |stored| was
+// registered at, because discovery there would receive the client's secret next.
+Status CheckIssuerFlag(const StoredClient& stored, const ClientOptions& options) {
+  if (options.issuer_override || options.issuer.empty() || stored.issuer.empty()) return Status();
+  if (SameUrl(options.issuer, stored.issuer)) return Status();
+  return Error(ErrorCode::kInvalidArgument,
+               "client " + stored.client_id + " was registered at " + stored.issuer + ", but --issuer is " +
+                   options.issuer + "; its secret is sent only to its own issuer. Pass --client-id for a client of " +
+                   options.issuer + ", drop --issuer, or add --issuer-override to send the secret there anyway");
+}
+
+// CheckTokenEndpoint fails when discovery named a token endpoint on another origin than
+// the one stored with the client: a changed or hostile discovery document must not
+// redirect the secret.
+Status CheckTokenEndpoint(const StoredClient& stored, const ServerMetadata& metadata, const ClientOptions& options) {
+  if (options.issuer_override || stored.token_endpoint.empty()) return Status();
+  auto stored_origin = UrlOrigin(stored.token_endpoint);
+  auto found_origin = UrlOrigin(metadata.token_endpoint);
+  if (stored_origin.ok() && found_origin.ok() && *stored_origin == *found_origin) return Status();
+  return Error(ErrorCode::kInvalidArgument,
+               "discovery names token endpoint " + metadata.token_endpoint + ", but client " + stored.client_id +
+                   " is stored with token endpoint " + stored.token_endpoint +
+                   " on another origin; its secret is sent only there. Register the client again if the server "
+                   "moved, or add --issuer-override to send the secret to " + metadata.token_endpoint);
+}
+
+}  // namespace
+
 Result<ResolvedClient> ResolveClient(Transport& transport, const ClientOptions& options) {
   auto root = CredentialStore::DefaultRoot(options.config_dir);
   if (!root.ok()) return root.error();
   auto stored = CredentialStore(*root).Load(options.client_id);
   if (!stored.ok()) return stored.error();
+  Status issuer_flag = CheckIssuerFlag(*stored, options);
+  if (!issuer_flag.ok()) return issuer_flag.error();
 
   ResolvedClient client{std::move(*stored), {}};
   std::string issuer = options.issuer.empty() ? client.stored.issuer : options.issuer;
@@ -100,6 +146,8 @@ Result<ResolvedClient> ResolveClient(Transport& transport, const ClientOptions& 
   }
   auto metadata = Discover(transport, issuer);
   if (!metadata.ok()) return metadata.error();
+  Status endpoint = CheckTokenEndpoint(client.stored, *metadata, options);
+  if (!endpoint.ok()) return endpoint.error();
   client.metadata = std::move(*metadata);
   return client;
 }

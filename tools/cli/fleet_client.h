@@ -29,6 +29,10 @@ struct ClientOptions {
   bool bearer = false;
   bool http1 = false;
 
+  // issuer_override allows sending the stored client's secret to a server other than the
+  // one it was registered at (an --issuer or a discovered token endpoint elsewhere).
+  bool issuer_override = false;
+
   // connections caps connections per server; 0 picks 4 with HTTP/2 and 16 with HTTP/1.1.
   long connections = 0;
 
@@ -50,8 +54,8 @@ CLI::Validator HttpUrl();
 // --allow-bearer, --bearer, --max-attempts, --http1 and --connections to |command|.
 void AddClientOptions(CLI::App* command, ClientOptions* options);
 
-// AddStoredClientOptions adds --config-dir, --client-id, --issuer and the transport
-// options, for commands that use a stored client but request no tokens.
+// AddStoredClientOptions adds --config-dir, --client-id, --issuer, --issuer-override and
+// the transport options, for commands that use a stored client but request no tokens.
 void AddStoredClientOptions(CLI::App* command, ClientOptions* options);
 
 // AddTransportOptions adds only --ca-file, --http1 and --connections, for commands without a stored client.
@@ -70,7 +74,10 @@ struct ResolvedClient {
 
 // ResolveClient loads the client named by |options| (or the only stored one) and discovers
 // its issuer's endpoints; --issuer replaces the stored issuer. Without an issuer it uses the
-// stored token_endpoint and leaves the other endpoints empty.
+// stored token_endpoint and leaves the other endpoints empty. Unless
+// |options.issuer_override|, it fails with kInvalidArgument, before any request carries the
+// secret, when --issuer differs from the stored issuer or when the discovered token
+// endpoint's origin differs from the stored token endpoint's origin.
 Result<ResolvedClient> ResolveClient(Transport& transport, const ClientOptions& options);
 
 // RequestOptionsFor returns the RequestOptions of a request to |url| with --max-attempts.
