@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -36,6 +37,31 @@ inline std::string ReadFile(const std::string& path) {
   std::stringstream content;
   content << file.rdbuf();
   return content.str();
+}
+
+// RunShell runs |command| with sh, stdin from /dev/null and stderr to |err_path|, so a
+// printed command line runs exactly as a user would paste it.
+inline CommandOutput RunShell(const std::string& command, const std::string& err_path) {
+  CommandOutput output;
+  std::FILE* pipe = popen((command + " </dev/null 2>" + err_path).c_str(), "r");
+  if (pipe == nullptr) return output;
+  std::array<char, 4096> buffer{};
+  for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) output.out.append(buffer.data(), n);
+  int status = pclose(pipe);
+  output.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  output.err = ReadFile(err_path);
+  return output;
+}
+
+// KeyValueLines returns the "key=value" lines of |text|, such as register's enrollment_id=.
+inline std::map<std::string, std::string> KeyValueLines(const std::string& text) {
+  std::map<std::string, std::string> values;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::size_t equals = line.find('=');
+    if (equals != std::string::npos && line.find(' ') > equals) values.emplace(line.substr(0, equals), line.substr(equals + 1));
+  }
+  return values;
 }
 
 inline mode_t ModeOf(const std::string& path) {
