@@ -79,6 +79,25 @@ bool IsPlainFileName(std::string_view name) {
          name.find('\0') == std::string_view::npos;
 }
 
+// BadIdError explains why |id| cannot name a client directory.
+Error BadIdError(const std::string& id) {
+  std::string problem = id.empty() ? "is empty"
+                    : (id == "." || id == "..") ? "names the directory itself or its parent"
+                                                : "contains '/' or a NUL byte";
+  return Error(ErrorCode::kInvalidArgument, "client id '" + id + "' " + problem +
+                                                "; a client id must be usable as one directory name, such as the "
+                                                "ids `dpopfleet credentials list` shows");
+}
+
+// CheckRootIsDirectory fails with kInvalidArgument when |root| exists but is not a
+// directory, such as a --config-dir naming a file.
+Status CheckRootIsDirectory(const std::string& root) {
+  struct stat info {};
+  if (stat(root.c_str(), &info) != 0 || S_ISDIR(info.st_mode)) return Status();
+  return Error(ErrorCode::kInvalidArgument, root + " is not a directory; pass a directory as --config-dir (stored "
+                                                   "clients live in <dir>/<client_id>/client.json)");
+}
+
 }  // namespace
 
 Result<std::string> CredentialStore::DefaultRoot(std::string_view config_dir) {
@@ -96,10 +115,9 @@ std::string CredentialStore::PathFor(std::string_view client_id) const {
 }
 
 Result<std::string> CredentialStore::Save(const StoredClient& client) const {
-  if (!IsPlainFileName(client.client_id)) {
-    return Error(ErrorCode::kInvalidArgument, "client_id '" + client.client_id +
-                                                  "' cannot name a directory; it must not be empty or contain '/'");
-  }
+  if (!IsPlainFileName(client.client_id)) return BadIdError(client.client_id);
+  Status root_kind = CheckRootIsDirectory(root_);
+  if (!root_kind.ok()) return root_kind.error();
 
   // The parent of the root (such as ~/.config) may be missing on a fresh machine.
   std::error_code ignored;
@@ -135,12 +153,15 @@ std::vector<std::string> CredentialStore::List() const {
 }
 
 Result<StoredClient> CredentialStore::Load(std::string_view client_id) const {
+  Status root_kind = CheckRootIsDirectory(root_);
+  if (!root_kind.ok()) return root_kind.error();
   std::string id(client_id);
   if (id.empty()) {
     std::vector<std::string> ids = List();
     if (ids.empty()) {
       return Error(ErrorCode::kNotFound, "no client credentials under " + root_ +
-                                             "; run `dpopfleet register` first or pass --config-dir");
+                                             "; run `dpopfleet register` or `dpopfleet credentials add` first, or pass "
+                                             "--config-dir");
     }
     if (ids.size() > 1) {
       std::string names;
@@ -150,9 +171,7 @@ Result<StoredClient> CredentialStore::Load(std::string_view client_id) const {
     }
     id = ids.front();
   }
-  if (!IsPlainFileName(id)) {
-    return Error(ErrorCode::kInvalidArgument, "client id '" + id + "' contains '/' or is empty");
-  }
+  if (!IsPlainFileName(id)) return BadIdError(id);
 
   std::string directory = root_ + "/" + id;
   std::string path = PathFor(id);

@@ -259,7 +259,8 @@ void Setup(CLI::App& root, int* exit_code) {
   auto* command = root.add_subcommand("register", "Register a client through the email-verified flow and store it");
   auto flags = std::make_shared<RegisterFlags>();
   command->add_option("--issuer", flags->client.issuer, "Realm issuer URL, such as https://127.0.0.1:8443/realms/default")
-      ->required();
+      ->required()
+      ->check(HttpUrl());
   command->add_option("--email", flags->email, "Owner's email address; the verification code is sent there");
   command->add_option("--name", flags->name, "Client name (required with --email)");
   command->add_option("--description", flags->description, "Client description");
