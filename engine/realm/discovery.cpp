@@ -25,7 +25,9 @@ HttpReply HandleDiscovery(RealmCore& core, const RealmRoute& route) {
                             .Raw("revocation_endpoint_auth_methods_supported",
                                  "[\"client_secret_basic\",\"client_secret_post\"]")
                             .Raw("dpop_signing_alg_values_supported", "[\"ES256\"]")
-                            .Raw("response_types_supported", "[\"token\"]")
+                            // The realm has no authorization endpoint, so it supports no
+                            // response type; "token" would advertise the implicit grant.
+                            .Raw("response_types_supported", "[]")
                             .Bool("dpop_nonce_required", core.options.require_nonce)
                             .Finish());
 }

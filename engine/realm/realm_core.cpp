@@ -36,9 +36,12 @@ constexpr RouteEntry kRoutes[] = {
     {"/v1/whoami", false, "GET POST", HandleWhoami},
 };
 
-std::string CommaList(std::string_view methods) {
+// AllowList returns the Allow header value for a route's space-separated |methods|, with
+// HEAD added where GET is listed.
+std::string AllowList(std::string_view methods) {
   std::string out(methods);
   std::replace(out.begin(), out.end(), ' ', ',');
+  if (ContainsWord(methods, "GET")) out += ",HEAD";
   return out;
 }
 
@@ -79,6 +82,18 @@ void RealmCore::Persist() {
 std::optional<RealmRoute> RealmCore::Resolve(const HttpExchange& exchange) const {
   constexpr std::string_view kPrefix = "/realms/";
   std::string_view path = exchange.path;
+
+  // RFC 8414 section 3.1 puts the well-known segment between the host and the issuer's
+  // path: /.well-known/oauth-authorization-server/realms/{realm}.
+  constexpr std::string_view kMetadata = "/.well-known/oauth-authorization-server";
+  if (path.starts_with(kMetadata) && path.substr(kMetadata.size()).starts_with(kPrefix)) {
+    std::string realm(path.substr(kMetadata.size() + kPrefix.size()));
+    if (std::find(options.realms.begin(), options.realms.end(), realm) == options.realms.end()) {
+      return std::nullopt;
+    }
+    return RealmRoute{exchange, realm, std::string(kMetadata)};
+  }
+
   if (!path.starts_with(kPrefix)) {
     bool has_default = std::find(options.realms.begin(), options.realms.end(), "default") != options.realms.end();
     return RealmRoute{exchange, has_default ? "default" : options.realms.front(), std::string(path)};
@@ -98,12 +113,17 @@ HttpReply RealmCore::Dispatch(const RealmRoute& route) {
     bool matches = entry.is_prefix ? route.endpoint.starts_with(entry.path) && route.endpoint.size() > entry.path.size()
                                    : route.endpoint == entry.path;
     if (!matches) continue;
-    if (!ContainsWord(entry.methods, route.exchange.method)) {
+    // RFC 9110 sections 9.1 and 9.3.2 expect HEAD wherever GET works. The handler runs as
+    // for GET and libmicrohttpd sends the headers without the body.
+    bool allowed = ContainsWord(entry.methods, route.exchange.method) ||
+                   (route.exchange.method == "HEAD" && ContainsWord(entry.methods, "GET"));
+    if (!allowed) {
+      std::string allow = AllowList(entry.methods);
       HttpReply reply = ErrorReply(405, "invalid_request",
-                                   route.exchange.method + " is not allowed on " + route.endpoint +
-                                       "; use " + CommaList(entry.methods),
+                                   EscapeForLog(route.exchange.method) + " is not allowed on " +
+                                       route.endpoint + "; use " + allow,
                                    "method_not_allowed");
-      reply.AddHeader("Allow", CommaList(entry.methods));
+      reply.AddHeader("Allow", allow);
       return reply;
     }
     return entry.handler(*this, route);

@@ -67,6 +67,9 @@ HttpResult Send(const HttpCall& call, const std::string& ca_file) {
 
   curl_easy_setopt(curl.get(), CURLOPT_URL, call.url.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, call.method.c_str());
+  // A HEAD response has a Content-Length but no body, and libcurl waits for that body
+  // unless CURLOPT_NOBODY is set.
+  if (call.method == "HEAD") curl_easy_setopt(curl.get(), CURLOPT_NOBODY, 1L);
   if (call.method == "POST" || !call.body.empty()) {
     curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, call.body.c_str());
     curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(call.body.size()));
