@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -91,9 +92,19 @@ namespace {
 // RequestState lives from a request's first callback to its completion notice.
 struct RequestState {
   HttpExchange exchange;
-  bool body_too_large = false;
+  bool replied_too_large = false;  // a 413 was queued before the body was read
+  bool body_too_large = false;     // the body passed the limit while it was read
   bool delayed = false;
 };
+
+// DeclaresTooLargeBody returns true if |exchange|'s Content-Length exceeds the body limit.
+bool DeclaresTooLargeBody(const HttpExchange& exchange) {
+  const std::string* length = exchange.Header("content-length");
+  if (length == nullptr) return false;
+  std::uint64_t bytes = 0;
+  auto [end, error] = std::from_chars(length->data(), length->data() + length->size(), bytes);
+  return error == std::errc::result_out_of_range || (error == std::errc() && bytes > kMaxRequestBodyBytes);
+}
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -204,14 +215,25 @@ struct HttpServer::Callbacks {
       MHD_get_connection_values(connection, MHD_HEADER_KIND, CollectHeader, &exchange);
       MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, CollectQuery, &exchange);
       DescribePeer(connection, &exchange);
+      if (DeclaresTooLargeBody(exchange)) return RejectTooLargeBody(connection, state);
       return MHD_YES;
     }
 
+    // Once the 413 is queued, libmicrohttpd sends it and closes the connection without
+    // reading the rest of the body.
+    if (state->replied_too_large) {
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+
+    // libmicrohttpd 0.9.75 accepts a response only before the body is read or after all of
+    // it, so a body without Content-Length that passes the limit is discarded to its end,
+    // which the request deadline bounds.
     if (*upload_data_size != 0) {
       std::string& body = state->exchange.body;
       if (body.size() + *upload_data_size > kMaxRequestBodyBytes) {
         state->body_too_large = true;
-      } else {
+      } else if (!state->body_too_large) {
         body.append(upload_data, *upload_data_size);
       }
       *upload_data_size = 0;
@@ -220,12 +242,7 @@ struct HttpServer::Callbacks {
 
     // The whole request has arrived: its deadline no longer applies.
     RequestDeadlines::Disarm(ConnectionEntry(connection));
-    if (state->body_too_large) {
-      return SendReply(connection,
-                       ErrorReply(413, "invalid_request",
-                                  "request body exceeds " + std::to_string(kMaxRequestBodyBytes) +
-                                      " bytes; send a smaller body"));
-    }
+    if (state->body_too_large) return RejectTooLargeBody(connection, state);
 
     if (!state->delayed && server->options_.delay_ms) {
       state->delayed = true;
@@ -236,6 +253,17 @@ struct HttpServer::Callbacks {
     HttpReply reply = server->options_.handler(state->exchange);
     if (reply.reset_connection) return SendResetReply(connection);
     return SendReply(connection, reply);
+  }
+
+  // RejectTooLargeBody queues a 413 for a body over the limit. Called from the first call,
+  // when Content-Length announces such a body, it spares the client sending the rest.
+  static MHD_Result RejectTooLargeBody(MHD_Connection* connection, RequestState* state) {
+    state->replied_too_large = true;
+    RequestDeadlines::Disarm(ConnectionEntry(connection));
+    return SendReply(connection, ErrorReply(413, "invalid_request",
+                                            "request body exceeds " + std::to_string(kMaxRequestBodyBytes) +
+                                                " bytes; send a smaller body",
+                                            "body_too_large"));
   }
 
   static void OnCompleted(void*, MHD_Connection*, void** request_context,
