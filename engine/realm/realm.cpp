@@ -20,6 +20,7 @@
 #include "http_server.h"
 #include "realm_core.h"
 #include "state_file.h"
+#include "state_saver.h"
 #include "tls_material.h"
 
 namespace dpopfleet {
@@ -38,14 +39,16 @@ class Realm::Impl {
   void Stop() {
     if (stopped.exchange(true)) return;
     if (server) server->Stop();
+    if (state_saver) state_saver->Flush();
     if (core) spdlog::info("realm: stopped; {}", core->counters.Snapshot(server ? server->connections_accepted() : 0).ToString());
   }
 
   realm::StateFileLock state_lock;
   std::unique_ptr<realm::HttpServer> server;
   std::unique_ptr<RealmCore> core;
-  // Declared after core so it is unregistered before core is destroyed.
+  // Declared after core so they stop using it before core is destroyed.
   realm::StateSupplierRegistration state_supplier;
+  std::unique_ptr<realm::StateSaver> state_saver;
   std::atomic<RealmCore*> ready{nullptr};
   std::string base_url;
   std::string ca_file;
@@ -243,8 +246,10 @@ std::string UrlHost(const std::string& bind_address) {
 }
 
 // RestoreDurableState puts the revocations, enrollments and registration limits of |state|
-// back into |core| and makes every later save of the state file write them again.
-realm::StateSupplierRegistration RestoreDurableState(RealmCore& core, realm::PersistedState& state) {
+// back into |core|, makes every later save of the state file write them again, and has
+// |saver| save the file after revocations.
+realm::StateSupplierRegistration RestoreDurableState(RealmCore& core, realm::PersistedState& state,
+                                                     realm::StateSaver& saver) {
   core.tokens.RestoreRevoked(state.revoked);
   {
     std::lock_guard lock(core.registrar.mutex);
@@ -257,7 +262,7 @@ realm::StateSupplierRegistration RestoreDurableState(RealmCore& core, realm::Per
   }
 
   RealmCore* raw = &core;
-  core.tokens.SetRevocationListener([raw] { raw->Persist(); });
+  core.tokens.SetRevocationListener([&saver] { saver.MarkDirty(); });
   return realm::StateSupplierRegistration::Register(core.options.state_file, [raw](realm::PersistedState* out) {
     out->revoked = raw->tokens.Revoked();
     std::lock_guard lock(raw->registrar.mutex);
@@ -346,7 +351,11 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
     if (Status added = impl->core->clients.AddStatic(client, now); !added) return added.error();
   }
   impl->core->clients.Restore(state.clients);
-  if (!impl->core->options.state_file.empty()) impl->state_supplier = RestoreDurableState(*impl->core, state);
+  if (!impl->core->options.state_file.empty()) {
+    RealmCore* core = impl->core.get();
+    impl->state_saver = std::make_unique<realm::StateSaver>([core] { core->Persist(); });
+    impl->state_supplier = RestoreDurableState(*impl->core, state, *impl->state_saver);
+  }
   impl->core->Persist();
   impl->ready.store(impl->core.get(), std::memory_order_release);
 
