@@ -325,7 +325,10 @@ Result<std::unique_ptr<Realm>> Realm::Start(RealmOptions options) {
   server_options.bind_address = options.bind_address == "localhost" ? "127.0.0.1" : options.bind_address;
   server_options.port = options.port;
   server_options.threads = options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
-  server_options.connections_per_ip = options.connections_per_ip;
+  // Behind a front every connection comes from the front, which opens one per concurrent
+  // HTTP/1.1 request it forwards, so a cap per address would cap all clients together. The
+  // front then has to protect itself from slow clients.
+  server_options.connections_per_ip = options.public_url.empty() ? options.connections_per_ip : 0;
   server_options.request_timeout_seconds = options.request_timeout_seconds;
   server_options.handler = [raw](const realm::HttpExchange& exchange) {
     RealmCore* core = raw->ready.load(std::memory_order_acquire);

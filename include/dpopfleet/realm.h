@@ -106,7 +106,8 @@ struct RealmOptions {
 
   // connections_per_ip caps the connections one client address may hold open, so one slow
   // or misbehaving client cannot take every connection (0 = no cap). A load test from one
-  // machine that opens more connections than this needs a higher value.
+  // machine that opens more connections than this needs a higher value. It does not apply
+  // when public_url is set, because a front's connections all come from one address.
   unsigned connections_per_ip = 256;
 
   // request_timeout_seconds is how long a client may take to send one whole request,

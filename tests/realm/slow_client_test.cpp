@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "dpopfleet/realm.h"
 #include "http_server.h"
 
 namespace dpopfleet::realm {
@@ -182,6 +183,29 @@ TEST_F(SlowClientTest, KeptAliveConnectionServesSeveralRequests) {
   std::string responses = socket.ReadUntilClosed(10000);
   EXPECT_TRUE(responses.starts_with("HTTP/1.1 200")) << responses;
   EXPECT_NE(responses.find("HTTP/1.1 200", 1), std::string::npos) << "second response missing: " << responses;
+}
+
+TEST_F(SlowClientTest, FrontConnectionsAreNotCapped) {
+  RealmOptions options;
+  options.tls = false;
+  options.threads = 2;
+  options.public_url = "http://127.0.0.1:8443";
+  options.connections_per_ip = 2;
+  Result<std::unique_ptr<Realm>> realm = Realm::Start(options);
+  ASSERT_TRUE(realm.ok()) << realm.error().ToString();
+
+  // A front opens one connection per request it forwards, all from one address.
+  std::vector<Socket> front;
+  for (int i = 0; i < 4; ++i) {
+    front.push_back(Socket::Connect("127.0.0.2", (*realm)->port()));
+    ASSERT_TRUE(front.back().valid());
+    ASSERT_TRUE(front.back().Send(kPartialRequest));
+  }
+  for (Socket& socket : front) {
+    ASSERT_TRUE(socket.Send("Connection: close\r\n\r\n"));
+    std::string head = socket.ReadHead(10000);
+    EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << "response head: '" << head << "'";
+  }
 }
 
 TEST_F(SlowClientTest, DeclaredOversizedBodyGets413First) {

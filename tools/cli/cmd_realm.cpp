@@ -106,7 +106,8 @@ void Setup(CLI::App& root, int* exit_code) {
   serve->add_option("--threads", options->threads, "Server threads; 0 = one per CPU")->capture_default_str();
   serve->add_option("--connections-per-ip", options->connections_per_ip,
                     "Connections one client address may hold open; 0 = no cap. Raise it for load tests from one "
-                    "machine that open more connections")
+                    "machine that open more connections. Not applied with --public-url, where every connection "
+                    "comes from the front")
       ->capture_default_str();
   serve->add_option("--request-timeout", options->request_timeout_seconds,
                     "Seconds a client may take to send a whole request, and a connection may stay idle; 0 = none")
