@@ -28,7 +28,7 @@ class CredentialsTest : public CliRealmTest {
     return path;
   }
 
-  CommandOutput Add(const std::string& client_id, const std::string& secret_flag, const std::string& stdin_path = "/dev/null") {
+  CommandOutput Add(const std::string& client_id, const std::string& secret_flag, const std::string& stdin_path = {}) {
     return Run("credentials add --issuer " + realm_->issuer() + " --client-id " + client_id + " --secret-file " +
                    secret_flag + common_,
                stdin_path);

@@ -39,11 +39,20 @@ inline std::string ReadFile(const std::string& path) {
   return content.str();
 }
 
-// RunShell runs |command| with sh, stdin from /dev/null and stderr to |err_path|, so a
+// EmptyFile creates an empty file at |path| and returns |path|. Commands read standard
+// input from such a file rather than /dev/null, so their input is empty even on a machine
+// where something has replaced /dev/null with a regular file that others write to.
+inline std::string EmptyFile(const std::string& path) {
+  std::ofstream(path, std::ios::trunc);
+  return path;
+}
+
+// RunShell runs |command| with sh, empty standard input and stderr to |err_path|, so a
 // printed command line runs exactly as a user would paste it.
 inline CommandOutput RunShell(const std::string& command, const std::string& err_path) {
   CommandOutput output;
-  std::FILE* pipe = popen((command + " </dev/null 2>" + err_path).c_str(), "r");
+  std::string stdin_path = EmptyFile(err_path + ".stdin");
+  std::FILE* pipe = popen((command + " <" + stdin_path + " 2>" + err_path).c_str(), "r");
   if (pipe == nullptr) return output;
   std::array<char, 4096> buffer{};
   for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) output.out.append(buffer.data(), n);
@@ -79,9 +88,10 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Run runs `dpopfleet <arguments>` with stdin from |stdin_path| and returns its exit code
-  // and output.
-  CommandOutput Run(const std::string& arguments, const std::string& stdin_path = "/dev/null") {
+  // Run runs `dpopfleet <arguments>` with stdin from |stdin_path| (empty when not given) and
+  // returns its exit code and output.
+  CommandOutput Run(const std::string& arguments, std::string stdin_path = {}) {
+    if (stdin_path.empty()) stdin_path = EmptyFile(dir_ + "/empty-stdin.txt");
     std::string err_path = dir_ + "/stderr.txt";
     std::string command = std::string(DPOPFLEET_BINARY) + " " + arguments + " <" + stdin_path + " 2>" + err_path;
     CommandOutput output;

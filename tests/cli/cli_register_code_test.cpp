@@ -92,13 +92,14 @@ class RegisterCodeTest : public CliRealmTest {
     return options;
   }
 
-  // StartWithoutTerminal starts an enrollment for |email| with stdin from /dev/null and a
-  // config dir whose name has a space, and returns the printed key=value lines.
+  // StartWithoutTerminal starts an enrollment for |email| with empty standard input and a
+  // config dir whose name has a space, a quote and a tilde, and returns the printed
+  // key=value lines.
   std::map<std::string, std::string> StartWithoutTerminal(const std::string& email) {
-    spaced_config_ = dir_ + "/my config";
+    spaced_config_ = dir_ + "/it's my ~config";
     CommandOutput started = RunShell(std::string(DPOPFLEET_BINARY) + " register --issuer " + realm_->issuer() +
                                       " --email " + email + " --name n --ca-file " + realm_->ca_file() +
-                                      " --config-dir '" + spaced_config_ + "'",
+                                      " --config-dir \"" + spaced_config_ + "\"",
                                   dir_ + "/err.txt");
     EXPECT_EQ(started.exit_code, 4) << started.out << started.err;
     return KeyValueLines(started.out);
@@ -148,7 +149,7 @@ TEST_F(RegisterCodeTest, PipedWrongCodePrintsResumption) {
   std::map<std::string, std::string> spaced = StartWithoutTerminal("space@test.invalid");
   std::string finish = spaced["finish"];
   ASSERT_TRUE(finish.starts_with(std::string(DPOPFLEET_BINARY) + " register ")) << finish;
-  EXPECT_NE(finish.find("--config-dir '" + spaced_config_ + "'"), std::string::npos) << finish;
+  EXPECT_NE(finish.find("--config-dir '" + dir_ + "/it'\\''s my ~config'"), std::string::npos) << finish;
 
   std::optional<std::string> code = realm_->LatestVerificationCode("space@test.invalid");
   ASSERT_TRUE(code.has_value());

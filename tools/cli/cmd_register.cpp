@@ -80,7 +80,7 @@ bool IsPlainWord(const std::string& text) {
 std::string ShellQuoted(const std::string& word) {
   bool plain = !word.empty();
   for (char c : word) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("_-.~/:=,@+%").find(c) != std::string_view::npos;
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("_-./:=,@+%").find(c) != std::string_view::npos;
     if (!ok) plain = false;
   }
   if (plain) return word;
