@@ -60,6 +60,19 @@ TEST_F(TokenKeyTest, ExportedKeyAndTokenWork) {
   EXPECT_EQ(realm_->counters().whoami_ok, 1U);
 }
 
+TEST_F(TokenKeyTest, OutputThatIsNoRegularFileRejected) {
+  // A FIFO stands in for a device such as /dev/null, which a rename would replace.
+  std::string fifo = dir_ + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const char* flag : {"--token-out", "--export-key"}) {
+    CommandOutput output = Run(std::string("token ") + flag + " " + fifo + common_);
+    EXPECT_EQ(output.exit_code, 2) << output.err;
+    EXPECT_NE(output.err.find(fifo + " exists and is not a regular file"), std::string::npos) << output.err;
+    EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  }
+  EXPECT_EQ(realm_->counters().tokens_issued, 0U);
+}
+
 TEST_F(TokenKeyTest, TokenWithoutExportSaysTheKeyIsDiscarded) {
   CommandOutput token = Run("token" + common_);
   ASSERT_EQ(token.exit_code, 0) << token.err;

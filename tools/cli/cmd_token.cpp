@@ -1,6 +1,8 @@
 // dpopfleet token: one agent, one ephemeral key, one DPoP-bound token, explained; with
 // --export-key and --token-out, also kept for use with `proof` and curl.
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <optional>
 
@@ -35,12 +37,25 @@ void PrintKeyFate(const TokenFlags& flags) {
   }
 }
 
+// CheckOutputPath rejects an existing |path| that is not a regular file. The output is
+// renamed over its path, which would replace a device such as /dev/null or a FIFO with a
+// file holding the key or token.
+void CheckOutputPath(const char* flag, const std::string& path) {
+  struct stat info {};
+  if (path.empty() || lstat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode)) return;
+  throw UsageError(std::string(flag) + " " + path + " exists and is not a regular file; pass the path of a new or "
+                   "regular file");
+}
+
 int Run(const TokenFlags& flags) {
   bool bearer = flags.client.bearer;
   if (bearer && !flags.export_key.empty()) {
     throw UsageError("--export-key needs a DPoP-bound token, but --bearer requests a token bound to no key; "
                      "drop one of the two");
   }
+
+  CheckOutputPath("--export-key", flags.export_key);
+  CheckOutputPath("--token-out", flags.token_out);
 
   // The output files are created before the request, so an unwritable path fails before
   // the server issues a token. Each replaces its path only once complete.
