@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
 
 #include "cli_fixture.h"
 #include "dpopfleet/base64url.h"
@@ -132,6 +134,35 @@ TEST_F(CliInputTest, RealmPortInUseExitsOne) {
   EXPECT_NE(help.out.find("2 usage error (a bad flag, value or input file, found before any work starts)"),
             std::string::npos)
       << help.out;
+}
+
+// `mint --out` renames a finished file over the path, except over a device or pipe such as
+// /dev/null. Those are written in place and keep their type, so a run cannot turn /dev/null
+// into a regular file.
+TEST_F(CliInputTest, MintOutWritesIntoPipesInPlace) {
+  CommandOutput registered = RegisterInteractively("pipes@test.invalid");
+  ASSERT_EQ(registered.exit_code, 0) << registered.out << registered.err;
+  std::string fifo = dir_ + "/records.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+
+  std::string received;
+  std::thread reader([&] {
+    std::ifstream in(fifo);
+    received.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  });
+  CommandOutput mint = Run("mint --agents 3 --out " + fifo + common_);
+  reader.join();
+
+  EXPECT_EQ(mint.exit_code, 0) << mint.err;
+  EXPECT_EQ(std::count(received.begin(), received.end(), '\n'), 3) << received;
+  EXPECT_NE(received.find("\"access_token\""), std::string::npos);
+  struct stat info {};
+  ASSERT_EQ(stat(fifo.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISFIFO(info.st_mode));
+
+  CommandOutput into_directory = Run("mint --agents 1 --out " + dir_ + common_);
+  EXPECT_EQ(into_directory.exit_code, 2) << into_directory.err;
+  EXPECT_NE(into_directory.err.find("is a directory"), std::string::npos) << into_directory.err;
 }
 
 }  // namespace

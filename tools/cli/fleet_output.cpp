@@ -109,6 +109,19 @@ std::FILE* OpenPrivateFile(const std::string& path) {
 }
 
 PrivateOutputFile::PrivateOutputFile(std::string path) : path_(std::move(path)), temp_path_(path_ + ".XXXXXX") {
+  // A device or pipe such as /dev/null is written in place: renaming a file over it would
+  // replace the device node for every other program.
+  struct stat existing;
+  if (stat(path_.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode)) {
+    if (S_ISDIR(existing.st_mode)) throw UsageError(path_ + " is a directory; pass a file path");
+    temp_path_.clear();
+    file_ = std::fopen(path_.c_str(), "we");
+    if (file_ == nullptr) {
+      throw UsageError("cannot open " + path_ + " for writing: " + std::strerror(errno) + "; pass a writable path");
+    }
+    return;
+  }
+
   // mkstemp creates the file with mode 0600 and O_EXCL, in the directory of |path|.
   int fd = mkostemp(temp_path_.data(), O_CLOEXEC);
   if (fd < 0) {
@@ -126,12 +139,17 @@ PrivateOutputFile::PrivateOutputFile(std::string path) : path_(std::move(path)),
 PrivateOutputFile::~PrivateOutputFile() {
   if (file_ == nullptr) return;
   std::fclose(file_);
-  unlink(temp_path_.c_str());
+  if (!temp_path_.empty()) unlink(temp_path_.c_str());
 }
 
 void PrivateOutputFile::Commit() {
   std::FILE* file = file_;
   file_ = nullptr;
+  if (temp_path_.empty()) {
+    if (std::fclose(file) != 0) throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno) + "; check that it still accepts data");
+    return;
+  }
+
   bool written = std::fflush(file) == 0 && fsync(fileno(file)) == 0;
   written = std::fclose(file) == 0 && written;
   if (!written || rename(temp_path_.c_str(), path_.c_str()) != 0) {

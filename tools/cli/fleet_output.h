@@ -46,7 +46,9 @@ std::FILE* OpenPrivateFile(const std::string& path);
 
 // PrivateOutputFile writes a 0600 file through a temporary file in the same directory,
 // renamed over |path| only by Commit, so an existing file survives until the new one is
-// complete. Destruction without Commit removes the temporary file. Not thread-safe.
+// complete. Destruction without Commit removes the temporary file. An existing path that is
+// not a regular file (a device such as /dev/null, a pipe) is written in place. Not
+// thread-safe.
 class PrivateOutputFile {
  public:
   // PrivateOutputFile creates the temporary file. It throws UsageError naming |path| when
