@@ -101,13 +101,15 @@ void MintThroughFaults(std::size_t agents, const std::string& retry_after, std::
   EXPECT_GT(counters.faults_429, 0u);
   EXPECT_GT(counters.faults_503, 0u);
   EXPECT_GT(counters.faults_reset, 0u);
-  // Each attempt after a 429 waited for the Retry-After value: exactly 1 s as delta-seconds,
-  // at most 1 s (the date has whole-second precision) as an HTTP-date.
+  // Each attempt after a 429 waited for the Retry-After value: exactly 1 s as delta-seconds.
+  // An HTTP-date one second ahead gives at most 2 s, because the date has whole-second
+  // precision and libcurl subtracts time(), a coarse clock that can still show the previous
+  // second when the realm's precise clock has passed it.
   for (const MintResult& result : results) {
     for (std::size_t a = 1; a < result.attempts.size(); ++a) {
       if (result.attempts[a - 1].status != 429) continue;
       if (retry_after == "1") EXPECT_EQ(result.attempts[a].wait_before.count(), 1000);
-      EXPECT_LE(result.attempts[a].wait_before.count(), 1000);
+      EXPECT_LE(result.attempts[a].wait_before.count(), 2000);
     }
   }
   std::printf("%s", FormatSummary(summary, "mint with Retry-After " + retry_after).c_str());
