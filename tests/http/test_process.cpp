@@ -118,7 +118,7 @@ std::uint16_t FreeLoopbackPort() {
 }
 
 bool WaitForListener(std::uint16_t port) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     if (CanConnect(port)) return true;
 

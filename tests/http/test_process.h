@@ -58,7 +58,7 @@ class ChildProcess {
 std::uint16_t FreeLoopbackPort();
 
 // WaitForListener returns true once something accepts TCP connections on 127.0.0.1:|port|,
-// or false after 10 s.
+// or false after 30 s (a loaded 2-core CI machine can take seconds to start nghttpx).
 bool WaitForListener(std::uint16_t port);
 
 // ReadFile returns the contents of |path|, or empty if it cannot be read.
