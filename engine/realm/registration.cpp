@@ -326,7 +326,10 @@ HttpReply HandleRegisterConfirm(RealmCore& core, const RealmRoute& route) {
       enrollment.failed_attempts += 1;
       persist_attempt.armed = true;
       if (enrollment.failed_attempts >= kMaxCodeAttempts) enrollment.state = Enrollment::State::kLocked;
-      return ErrorReply(400, "invalid_code", "the verification code does not match; " + std::to_string(kMaxCodeAttempts - enrollment.failed_attempts) + " attempts left", "invalid_code");
+      int left = kMaxCodeAttempts - enrollment.failed_attempts;
+      std::string remaining = std::to_string(left) + (left == 1 ? " attempt left" : " attempts left");
+      if (left == 0) remaining += ", so the enrollment is now locked; request a new one";
+      return ErrorReply(400, "invalid_code", "the verification code does not match; " + remaining, "invalid_code");
     }
     enrollment.state = Enrollment::State::kConfirmed;
     scope = enrollment.scope;

@@ -1,5 +1,8 @@
 // Registration end to end through the outbox, its failure cases and its rate limits.
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "dpopfleet/json_writer.h"
@@ -126,7 +129,16 @@ TEST_F(RegistrationTest, LocksAfterFiveWrongCodes) {
   std::string poll_token = JsonStringMember(requested.body, "poll_token").value_or("");
   std::string code = realm_->LatestVerificationCode("lock@example.com").value_or("");
   std::string wrong_code = code == "AAAA-AAAA" ? "BBBB-BBBB" : "AAAA-AAAA";
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(Confirm(id, poll_token, wrong_code).status, 400);
+  std::vector<std::string> descriptions;
+  for (int i = 0; i < 5; ++i) {
+    HttpResult wrong = Confirm(id, poll_token, wrong_code);
+    EXPECT_EQ(wrong.status, 400);
+    descriptions.push_back(JsonStringMember(wrong.body, "error_description").value_or(""));
+  }
+  EXPECT_NE(descriptions[3].find("; 1 attempt left"), std::string::npos) << descriptions[3];
+  EXPECT_NE(descriptions[4].find("0 attempts left, so the enrollment is now locked"), std::string::npos)
+      << descriptions[4];
+
   HttpResult locked = Confirm(id, poll_token, code);
   EXPECT_EQ(locked.status, 410);
   EXPECT_EQ(JsonStringMember(locked.body, "error").value_or(""), "enrollment_locked");

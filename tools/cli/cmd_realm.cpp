@@ -94,9 +94,9 @@ void Setup(CLI::App& root, int* exit_code) {
                     "--public-url the address is the last X-Forwarded-For entry")
       ->capture_default_str();
   serve->add_option("--enrollment-lifetime", options->enrollment_lifetime_seconds, "Seconds a registration request waits for its verification code")->capture_default_str();
-  serve->add_option("--fault-429-rate", options->faults.rate_429, "Probability of an injected 429 per request")->capture_default_str();
-  serve->add_option("--fault-503-rate", options->faults.rate_503, "Probability of an injected 503 per request")->capture_default_str();
-  serve->add_option("--fault-reset-rate", options->faults.rate_reset, "Probability of closing the connection without a response")->capture_default_str();
+  serve->add_option("--fault-429-rate", options->faults.rate_429, "Share of requests answered with an injected 429 (0 to 1; the 429, 503 and reset rates together at most 1)")->capture_default_str();
+  serve->add_option("--fault-503-rate", options->faults.rate_503, "Share of requests answered with an injected 503 (0 to 1; the 429, 503 and reset rates together at most 1)")->capture_default_str();
+  serve->add_option("--fault-reset-rate", options->faults.rate_reset, "Share of requests whose connection is closed without a response (0 to 1; counts toward the same total of at most 1)")->capture_default_str();
   serve->add_option("--latency-ms", options->faults.latency_ms, "Milliseconds added to every response (0 to 60000)")->capture_default_str();
   serve->add_option("--latency-jitter-ms", options->faults.latency_jitter_ms, "Extra uniform random delay up to this many milliseconds (0 to 60000)")->capture_default_str();
   serve->add_option("--retry-after", options->faults.retry_after, "Retry-After of injected 429/503: seconds, or http-date:SECONDS")->capture_default_str();
