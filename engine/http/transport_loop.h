@@ -108,8 +108,8 @@ class CurlTransport final : public Transport {
   HttpDateCache dates_;
   OriginLanes lanes_;
 
-  // unrouted_ holds first attempts without a url_hint: their origin, and so their lane, is
-  // known only once the factory has built them.
+  // unrouted_ contains first attempts without a url_hint. Their origin, and so their lane,
+  // is known only once the factory has built them.
   std::deque<RequestPtr> unrouted_;
 
   // The last url_hint Route parsed, and its origin (empty if it is not a valid URL).

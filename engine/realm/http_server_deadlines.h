@@ -6,8 +6,8 @@
 // Each connection gets an Entry while it is open. A request arms the entry's deadline when
 // it starts (the connection opens, or its request line arrives on a kept-alive connection)
 // and disarms it once the whole request has been received. A watchdog thread shuts down
-// the socket of every connection whose deadline has passed; libmicrohttpd then sees the
-// connection end and closes it itself, so the descriptor is never closed twice. The entry
+// the socket of every connection whose deadline has passed. libmicrohttpd then detects the
+// ended connection and closes it itself, so the descriptor is never closed twice. The entry
 // is removed, under the same lock, before libmicrohttpd closes the socket, so a shutdown
 // never reaches a reused descriptor.
 //

@@ -1,6 +1,6 @@
-// `dpopfleet token` mints a DPoP-bound token for an ephemeral key: --export-key and
-// --token-out keep both so the token works after the command ends, and without them the
-// output says the key is discarded.
+// `dpopfleet token` mints a DPoP-bound token for an ephemeral key. --export-key and
+// --token-out keep both, so the token works after the command ends. Without them the
+// output states that the key is discarded.
 
 #include <filesystem>
 
@@ -61,7 +61,8 @@ TEST_F(TokenKeyTest, ExportedKeyAndTokenWork) {
 }
 
 TEST_F(TokenKeyTest, OutputThatIsNoRegularFileRejected) {
-  // A FIFO stands in for a device such as /dev/null, which a rename would replace.
+  // A FIFO replaces a device such as /dev/null in this test, because a rename would
+  // replace the real device.
   std::string fifo = dir_ + "/fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   for (const char* flag : {"--token-out", "--export-key"}) {

@@ -185,8 +185,8 @@ TEST(P256Key, RejectsOutOfRangeScalars) {
   order[31] -= 1;
   EXPECT_TRUE(P256Key::FromPrivateScalar(order).ok());
 
-  // n + 1 and 2^256 - 1 lie above n; lowering a middle byte of n puts it below n although
-  // the later bytes are larger than n's.
+  // n + 1 and 2^256 - 1 are above n. Lowering a middle byte of n puts the value below n,
+  // even though its later bytes are larger than n's.
   std::array<std::uint8_t, kP256ScalarSize> above = order;
   above[31] += 2;
   EXPECT_EQ(P256Key::FromPrivateScalar(above).error().code(), ErrorCode::kInvalidKey);

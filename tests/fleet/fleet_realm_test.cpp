@@ -109,10 +109,11 @@ TEST(RealmMint, KeepClaimsChoosesStoredClaims) {
   KeyPool keys = Keys(2);
   MintConfig config = MintConfigFor(*realm);
 
-  std::vector<MintResult> kept = MintTokens(*transport, keys, config);
-  ASSERT_TRUE(kept[0].token) << kept[0].error->ToString();
-  EXPECT_EQ(kept[0].token->claims_json, DecodeTokenClaims(kept[0].token->access_token));
-  EXPECT_FALSE(kept[0].token->claims_json.empty());
+  std::vector<MintResult> with_claims = MintTokens(*transport, keys, config);
+  ASSERT_TRUE(with_claims[0].token) << with_claims[0].error->ToString();
+  EXPECT_EQ(with_claims[0].token->claims_json,
+            DecodeTokenClaims(with_claims[0].token->access_token));
+  EXPECT_FALSE(with_claims[0].token->claims_json.empty());
 
   config.keep_claims = false;
   std::vector<MintResult> dropped = MintTokens(*transport, keys, config);

@@ -22,7 +22,8 @@ struct AddFlags {
 };
 
 // ReadSecret returns the secret in |path| ("-" for standard input) without surrounding
-// whitespace. The secret never comes from the command line, where other users' `ps` sees it.
+// whitespace. The secret never comes from the command line, where other users can read
+// it with `ps`.
 std::string ReadSecret(const std::string& path) {
   std::string text;
   if (path == "-") {

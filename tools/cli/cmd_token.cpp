@@ -21,8 +21,8 @@ struct TokenFlags {
   std::string token_out;
 };
 
-// PrintKeyFate says where the key and token went: a DPoP-bound token is useless without
-// its key, so a run that discards the key says so.
+// PrintKeyFate prints where the key and token were written. A DPoP-bound token is useless
+// without its key, so a run that discards the key prints that too.
 void PrintKeyFate(const TokenFlags& flags) {
   if (flags.export_key.empty()) {
     std::printf("key           discarded: the token works only with proofs signed by the ephemeral key, which "
