@@ -32,8 +32,12 @@ bool IsValidP256Scalar(std::span<const std::uint8_t> d);
 // its own objects for the duration of one call. Every copy of the scalar is wiped after.
 using P256Scalar = std::array<std::uint8_t, kP256ScalarSize>;
 
-// RandomScalarBytes fills |out| from the backend's generator for private values. It
-// returns kOk or kCryptoFailure.
+// RandomPrivateBytes fills |out| from the backend's generator for private values, which
+// OpenSSL keeps apart from the one behind RandomBytes. It returns kOk or kCryptoFailure.
+ErrorCode RandomPrivateBytes(std::span<std::uint8_t> out);
+
+// RandomScalarBytes fills |out| with RandomPrivateBytes output taken from a per-thread
+// reserve, which is discarded in a child after fork(). It returns kOk or kCryptoFailure.
 ErrorCode RandomScalarBytes(P256Scalar* out);
 
 // DerivePublicKey computes d·G for a scalar already checked with IsValidP256Scalar. It

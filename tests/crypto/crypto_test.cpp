@@ -8,6 +8,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "dpopfleet/crypto.h"
@@ -45,33 +46,53 @@ TEST(RandomBytes, FillsAndDiffers) {
   EXPECT_NE(first, second);
 }
 
-TEST(SystemRandomSource, ForkedChildGetsFreshBytes) {
-  // Draw once so this thread's reserve is filled before the fork.
-  std::array<std::uint8_t, 16> warm{};
-  ASSERT_EQ(SystemRandomSource().Fill(warm), ErrorCode::kOk);
+constexpr std::array<std::uint8_t, 32> kNoBytes{};
+
+// DrawInChildAndParent forks after |draw| has run once in this process, then runs |draw|
+// once more in the child and once in the parent, and returns both 32-byte results, or kNoBytes twice if a step failed. Each
+// per-thread reserve of random bytes is therefore filled before the fork.
+template <typename Draw>
+std::pair<std::array<std::uint8_t, 32>, std::array<std::uint8_t, 32>> DrawInChildAndParent(Draw draw) {
+  std::array<std::uint8_t, 32> parent_bytes{};
+  std::array<std::uint8_t, 32> child_bytes{};
+  if (!draw(&parent_bytes)) return {};
 
   int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
+  if (pipe(fds) != 0) return {};
   pid_t child = fork();
-  ASSERT_GE(child, 0);
   if (child == 0) {
-    std::array<std::uint8_t, 16> bytes{};
-    bool ok = SystemRandomSource().Fill(bytes) == ErrorCode::kOk &&
-              write(fds[1], bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+    bool ok = draw(&child_bytes) &&
+              write(fds[1], child_bytes.data(), child_bytes.size()) == static_cast<ssize_t>(child_bytes.size());
     _exit(ok ? 0 : 1);
   }
-  std::array<std::uint8_t, 16> parent_bytes{};
-  ASSERT_EQ(SystemRandomSource().Fill(parent_bytes), ErrorCode::kOk);
-  std::array<std::uint8_t, 16> child_bytes{};
-  ASSERT_EQ(read(fds[0], child_bytes.data(), child_bytes.size()),
-            static_cast<ssize_t>(child_bytes.size()));
+  bool drawn = child > 0 && draw(&parent_bytes) &&
+               read(fds[0], child_bytes.data(), child_bytes.size()) == static_cast<ssize_t>(child_bytes.size());
   int status = 0;
-  waitpid(child, &status, 0);
+  if (child > 0) waitpid(child, &status, 0);
   close(fds[0]);
   close(fds[1]);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_NE(parent_bytes, child_bytes);
+  if (!drawn || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return {};
+  return {parent_bytes, child_bytes};
+}
+
+TEST(SystemRandomSource, ForkedChildGetsFreshBytes) {
+  auto [parent, child] = DrawInChildAndParent([](std::array<std::uint8_t, 32>* out) {
+    return SystemRandomSource().Fill(std::span(*out).first(16)) == ErrorCode::kOk;
+  });
+  ASSERT_NE(parent, kNoBytes) << "the draw or the fork failed";
+  EXPECT_NE(parent, child);
+}
+
+TEST(P256Key, ForkedChildGeneratesADifferentKey) {
+  // New scalars also come from a per-thread reserve, whose bytes a child must not reuse.
+  auto [parent, child] = DrawInChildAndParent([](std::array<std::uint8_t, 32>* out) {
+    Result<P256Key> key = P256Key::Generate();
+    if (!key.ok()) return false;
+    *out = key->public_key().x;
+    return true;
+  });
+  ASSERT_NE(parent, kNoBytes) << "key generation or the fork failed";
+  EXPECT_NE(parent, child);
 }
 
 TEST(BackendName, NamesTheLibrary) {

@@ -54,7 +54,7 @@ ErrorCode RandomBytes(std::span<std::uint8_t> out) {
 
 namespace internal {
 
-ErrorCode RandomScalarBytes(P256Scalar* out) { return RandomBytes(*out); }
+ErrorCode RandomPrivateBytes(std::span<std::uint8_t> out) { return RandomBytes(out); }
 
 }  // namespace internal
 

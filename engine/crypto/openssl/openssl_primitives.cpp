@@ -87,9 +87,8 @@ ErrorCode RandomBytes(std::span<std::uint8_t> out) {
 
 namespace internal {
 
-ErrorCode RandomScalarBytes(P256Scalar* out) {
-  // Private values come from OpenSSL's separate private generator.
-  if (RAND_priv_bytes(out->data(), static_cast<int>(out->size())) != 1) {
+ErrorCode RandomPrivateBytes(std::span<std::uint8_t> out) {
+  if (RAND_priv_bytes(out.data(), static_cast<int>(out.size())) != 1) {
     ERR_clear_error();
     return ErrorCode::kCryptoFailure;
   }
