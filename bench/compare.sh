@@ -101,6 +101,9 @@ record() {
 cpu_rate() { awk -v label="$2" 'index($0, label) == 1 { sub(/.*\(/, ""); print $1; exit }' "$1"; }
 wall_rate() { awk -v label="$2" 'index($0, label) == 1 { sub(label, ""); print $1; exit }' "$1"; }
 
+# speed_sign COMMAND... runs an `openssl speed ... ecdsap256` command and prints its sign/s.
+speed_sign() { "$@" 2>/dev/null | awk '/ecdsa \(nistp256\)/ { rate = $(NF-1) } END { print rate }'; }
+
 # json_lines FILE STEP RUN PREFIX KEY...: records KEY of every JSON line as PREFIX.impl.case.KEY.
 json_lines() {
   local file=$1 step=$2 run=$3 prefix=$4
@@ -146,10 +149,14 @@ for run in $(seq 1 "$repeat"); do
     record sign "threads$threads.proof_cpu" "$run" "$(cpu_rate "$work/sign.txt" "proofs:")"
   done
 
+  # openssl speed pinned to one core is the library's own single-core sign rate. Unpinned,
+  # one process against two (-multi 2) is the most two threads can gain on this machine.
   openssl_seconds=${sign_seconds%.*}
-  taskset -c 0 openssl speed -seconds "$((openssl_seconds > 0 ? openssl_seconds : 1))" ecdsap256 \
-    >"$work/openssl.txt" 2>/dev/null
-  record sign openssl_speed_sign "$run" "$(awk '/ecdsa \(nistp256\)/ { print $(NF-1) }' "$work/openssl.txt" | tail -1)"
+  openssl_seconds=$((openssl_seconds > 0 ? openssl_seconds : 1))
+  record sign openssl_speed_sign "$run" "$(speed_sign taskset -c 0 openssl speed -seconds "$openssl_seconds" ecdsap256)"
+  record sign openssl_speed_one_process "$run" "$(speed_sign openssl speed -seconds "$openssl_seconds" ecdsap256)"
+  record sign openssl_speed_two_processes "$run" \
+    "$(speed_sign openssl speed -seconds "$openssl_seconds" -multi 2 ecdsap256)"
 
   proof_limit=$(awk -v s="$proof_seconds" 'BEGIN { print int(9 * s * 4 + 60) }')
   bounded "$proof_limit" taskset -c 0 "$python" "$here/compare/pyjwt_proof.py" "$proof_seconds" >"$work/pyjwt.jsonl"
