@@ -45,11 +45,6 @@ std::string DrainOpenSslErrors();
 // P256Group returns a process-wide P-256 group for point arithmetic; it is never freed.
 const EC_GROUP* P256Group();
 
-// MakeEvpKey imports a P-256 key from its uncompressed public point and, when |private_key|
-// is not null, its private scalar. It returns null if OpenSSL rejects the point (for
-// example one that is not on the curve).
-EvpPkeyPtr MakeEvpKey(const UncompressedPoint& point, const BIGNUM* private_key);
-
 }  // namespace dpopfleet::internal
 
 #endif  // DPOPFLEET_ENGINE_CRYPTO_OPENSSL_HANDLES_H_

@@ -1,11 +1,9 @@
-// OpenSSL 3 backend: SHA-256, the CSPRNG, public key import and ES256 verification.
+// OpenSSL 3 backend: SHA-256 and the CSPRNG (openssl_verify.cpp checks keys and verifies).
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
-#include "der_signature.h"
 #include "openssl/openssl_handles.h"
 
 namespace dpopfleet {
@@ -23,30 +21,6 @@ std::string DrainOpenSslErrors() {
 const EC_GROUP* P256Group() {
   static const EC_GROUP* group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
   return group;
-}
-
-EvpPkeyPtr MakeEvpKey(const UncompressedPoint& point, const BIGNUM* private_key) {
-  ParamBuildPtr build(OSSL_PARAM_BLD_new());
-  if (!build) return nullptr;
-  bool pushed =
-      OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
-      OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                       point.size()) &&
-      (private_key == nullptr ||
-       OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_PRIV_KEY, private_key));
-  if (!pushed) return nullptr;
-  ParamsPtr params(OSSL_PARAM_BLD_to_param(build.get()));
-  if (!params) return nullptr;
-
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* key = nullptr;
-  int selection = private_key ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
-      EVP_PKEY_fromdata(ctx.get(), &key, selection, params.get()) <= 0) {
-    ERR_clear_error();
-    return nullptr;
-  }
-  return EvpPkeyPtr(key);
 }
 
 }  // namespace internal
@@ -96,32 +70,5 @@ ErrorCode RandomPrivateBytes(std::span<std::uint8_t> out) {
 }
 
 }  // namespace internal
-
-ErrorCode CheckP256PublicKey(const P256PublicKey& key) {
-  return internal::MakeEvpKey(internal::EncodePoint(key), nullptr) ? ErrorCode::kOk
-                                                                   : ErrorCode::kInvalidKey;
-}
-
-ErrorCode VerifyEs256(const P256PublicKey& key, std::span<const std::uint8_t> message,
-                      std::span<const std::uint8_t> signature) {
-  if (signature.size() != kEs256SignatureSize) return ErrorCode::kInvalidSignatureLength;
-
-  internal::EvpPkeyPtr pkey = internal::MakeEvpKey(internal::EncodePoint(key), nullptr);
-  if (!pkey) return ErrorCode::kInvalidKey;
-
-  std::array<std::uint8_t, internal::kMaxDerSignatureSize> der;
-  std::size_t der_size =
-      internal::RawToDerSignature(signature.first<kEs256SignatureSize>(), &der);
-  Sha256Digest digest = Sha256(message);
-
-  internal::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (!ctx || EVP_PKEY_verify_init(ctx.get()) <= 0) {
-    ERR_clear_error();
-    return ErrorCode::kCryptoFailure;
-  }
-  int verified = EVP_PKEY_verify(ctx.get(), der.data(), der_size, digest.data(), digest.size());
-  ERR_clear_error();
-  return verified == 1 ? ErrorCode::kOk : ErrorCode::kSignatureMismatch;
-}
 
 }  // namespace dpopfleet
