@@ -101,8 +101,13 @@ std::vector<MintResult> MintTokens(Transport& transport, const KeyPool& keys, co
       return;
     }
     if (token->expires_in > 0) result.expires_at_unix = config.clock->NowUnixSeconds() + token->expires_in;
-    // Swapping frees the buffer, which assigning an empty string would keep.
-    if (!config.keep_claims) std::string().swap(token->claims_json);
+    // Swapping frees the buffer, which assigning an empty string would keep. cnf_jkt goes
+    // with the claims it was read from. With a proof, ParseTokenResponse has checked that it
+    // equals result.thumbprint, so keeping it would store a second copy per agent.
+    if (!config.keep_claims) {
+      std::string().swap(token->claims_json);
+      std::string().swap(token->cnf_jkt);
+    }
     result.token = std::move(*token);
   };
 

@@ -41,8 +41,9 @@ struct AgentOutcome {
 struct MintResult : AgentOutcome {
   std::string thumbprint;
 
-  // token is the parsed token response. Its claims_json is empty when
-  // MintConfig::keep_claims is false, and DecodeTokenClaims(token->access_token) returns them.
+  // token is the parsed token response. Its claims_json and cnf_jkt are empty when
+  // MintConfig::keep_claims is false. DecodeTokenClaims(token->access_token) then returns
+  // the claims with "cnf"."jkt", which for a DPoP token equals |thumbprint|.
   std::optional<TokenResponse> token;
 
   // expires_at_unix is when the token expires (server-reported lifetime), or 0.
@@ -62,10 +63,11 @@ struct MintConfig {
   // concurrency caps requests submitted and not yet finished.
   std::size_t concurrency = 256;
 
-  // keep_claims keeps each token's decoded claims in MintResult::token->claims_json. They
-  // add about 260 bytes per agent (measured with 100,000 agents against the reference
-  // realm) to a fleet that holds every token, so a caller that does not print them
-  // should turn this off.
+  // keep_claims keeps each token's decoded claims in MintResult::token->claims_json and
+  // its "cnf"."jkt" in token->cnf_jkt. Measured with 100,000 agents against the reference
+  // realm, the claims add about 260 bytes per agent and cnf_jkt, a copy of
+  // MintResult::thumbprint, about 80 more. A caller that does not print them should turn
+  // this off.
   bool keep_claims = true;
 
   RequestOptions request_options;

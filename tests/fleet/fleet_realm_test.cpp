@@ -119,7 +119,16 @@ TEST(RealmMint, KeepClaimsChoosesStoredClaims) {
   std::vector<MintResult> dropped = MintTokens(*transport, keys, config);
   ASSERT_TRUE(dropped[1].token) << dropped[1].error->ToString();
   EXPECT_TRUE(dropped[1].token->claims_json.empty());
-  EXPECT_EQ(dropped[1].token->cnf_jkt, keys.key(1).thumbprint());
+
+  // cnf_jkt is dropped with the claims. The token still carries it, and it names the same
+  // key as the record's thumbprint.
+  EXPECT_TRUE(dropped[1].token->cnf_jkt.empty());
+  EXPECT_EQ(dropped[1].thumbprint, keys.key(1).thumbprint());
+  auto claims = JsonFields::Parse(DecodeTokenClaims(dropped[1].token->access_token), "claims");
+  ASSERT_TRUE(claims.ok()) << claims.error().ToString();
+  auto cnf = claims->Object("cnf");
+  ASSERT_TRUE(cnf.has_value());
+  EXPECT_EQ(cnf->String("jkt").value_or(""), keys.key(1).thumbprint());
 }
 
 TEST(RealmMint, TokensAreBoundAndDistinct) {

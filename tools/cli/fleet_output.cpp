@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include "command.h"
@@ -49,15 +50,23 @@ void PrintTokenDetails(std::FILE* out, const TokenResponse& token, std::string_v
     return;
   }
   std::fprintf(out, "claims        %s\n", claims.c_str());
-  if (token.cnf_jkt.empty()) {
+
+  // A fleet run drops cnf_jkt with the claims, so read it from them again.
+  std::string cnf_jkt = token.cnf_jkt;
+  if (token.claims_json.empty() && cnf_jkt.empty()) {
+    auto fields = JsonFields::Parse(claims, "access token claims");
+    auto cnf = fields.ok() ? fields->Object("cnf") : std::nullopt;
+    if (cnf) cnf_jkt = cnf->String("jkt").value_or("");
+  }
+  if (cnf_jkt.empty()) {
     std::fprintf(out, "cnf.jkt       absent: the token is not bound to a key, so anyone holding it can use it\n");
-  } else if (token.cnf_jkt == thumbprint) {
+  } else if (cnf_jkt == thumbprint) {
     std::fprintf(out,
                  "cnf.jkt       %s equals the agent key's RFC 7638 thumbprint: the token is bound to that key, "
                  "so every request must carry a DPoP proof signed by it\n",
-                 token.cnf_jkt.c_str());
+                 cnf_jkt.c_str());
   } else {
-    std::fprintf(out, "cnf.jkt       %s differs from the agent key's thumbprint %s\n", token.cnf_jkt.c_str(),
+    std::fprintf(out, "cnf.jkt       %s differs from the agent key's thumbprint %s\n", cnf_jkt.c_str(),
                  std::string(thumbprint).c_str());
   }
 }
