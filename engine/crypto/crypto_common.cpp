@@ -15,8 +15,8 @@ std::span<const std::uint8_t> AsBytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-// g_fork_generation changes in every child process, so that a reserve filled before a
-// fork is discarded instead of handing the same bytes to parent and child.
+// g_fork_generation changes in every child process, so that per-thread state filled
+// before a fork is discarded instead of being used by parent and child alike.
 std::atomic<unsigned> g_fork_generation{0};
 
 void OnFork() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
@@ -33,7 +33,7 @@ class ThreadRandomReserve {
   ~ThreadRandomReserve() { SecureClear(reserve_); }
 
   ErrorCode Fill(std::span<std::uint8_t> out) {
-    unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
+    unsigned generation = internal::ForkGeneration();
     if (generation != generation_) {
       SecureClear(reserve_);
       used_ = reserve_.size();
@@ -56,17 +56,8 @@ class ThreadRandomReserve {
   unsigned generation_ = 0;
 };
 
-// RegisterForkHandler makes g_fork_generation change in every child process; the first
-// reserve of either kind registers it.
-void RegisterForkHandler() {
-  static const bool registered = pthread_atfork(nullptr, nullptr, OnFork) == 0;
-  (void)registered;
-}
-
 class SystemRandom final : public RandomSource {
  public:
-  SystemRandom() { RegisterForkHandler(); }
-
   ErrorCode Fill(std::span<std::uint8_t> out) override {
     thread_local ThreadRandomReserve<RandomBytes> reserve;
     return reserve.Fill(out);
@@ -83,8 +74,13 @@ ErrorCode P256Key::Sign(std::string_view message, Es256Signature* out) const {
 
 namespace internal {
 
+unsigned ForkGeneration() {
+  static const bool registered = pthread_atfork(nullptr, nullptr, OnFork) == 0;
+  (void)registered;
+  return g_fork_generation.load(std::memory_order_relaxed);
+}
+
 ErrorCode RandomScalarBytes(P256Scalar* out) {
-  RegisterForkHandler();
   thread_local ThreadRandomReserve<RandomPrivateBytes> reserve;
   return reserve.Fill(*out);
 }

@@ -32,6 +32,11 @@ bool IsValidP256Scalar(std::span<const std::uint8_t> d);
 // its own objects for the duration of one call. Every copy of the scalar is wiped after.
 using P256Scalar = std::array<std::uint8_t, kP256ScalarSize>;
 
+// ForkGeneration returns a number that changes in every child created by fork() after
+// its first call. Per-thread caches of secret values record it when they fill and empty
+// themselves when it differs, so that parent and child never use the same values.
+unsigned ForkGeneration();
+
 // RandomPrivateBytes fills |out| from the backend's generator for private values, which
 // OpenSSL keeps apart from the one behind RandomBytes. It returns kOk or kCryptoFailure.
 ErrorCode RandomPrivateBytes(std::span<std::uint8_t> out);

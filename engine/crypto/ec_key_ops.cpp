@@ -2,11 +2,11 @@
 // OpenSSL 3 and BoringSSL share (crypto_internal.h).
 //
 // A key is only raw bytes (crypto.h). Signing loads the scalar into a per-thread EC_KEY
-// whose group is the shared P-256 group and calls ECDSA_do_sign directly. With OpenSSL 3,
+// whose group is the shared P-256 group and calls EcdsaSign (ecdsa_sign.h). With OpenSSL 3,
 // an EVP_PKEY per key costs about 2.8 KB, because every key gets its own copy of the group
 // and its signing context adds more. EVP_PKEY_sign would also add a provider dispatch and
 // a DER round trip to every signature. OpenSSL 3 marks these calls deprecated but keeps
-// them throughout the 3.x series, and this file alone uses them.
+// them throughout the 3.x series, and only this file and openssl/ecdsa_presign.cpp use them.
 
 #define OPENSSL_SUPPRESS_DEPRECATED
 
@@ -22,6 +22,7 @@
 #include <string>
 
 #include "crypto_internal.h"
+#include "ecdsa_sign.h"
 
 namespace dpopfleet::internal {
 
@@ -139,13 +140,10 @@ ErrorCode SignDigestWithScalar(const P256Scalar& d, const Sha256Digest& digest, 
   {
     LoadedScalar scalar(scratch, d);
     if (scalar.LoadIntoSigner()) {
-      sig.reset(ECDSA_do_sign(digest.data(), static_cast<int>(digest.size()), scratch.signer.get()));
+      sig.reset(EcdsaSign(digest, scratch.signer.get()));
     }
   }
-  if (!sig) {
-    ERR_clear_error();
-    return ErrorCode::kCryptoFailure;
-  }
+  if (!sig) return ErrorCode::kCryptoFailure;
 
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;

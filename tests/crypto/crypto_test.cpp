@@ -95,6 +95,21 @@ TEST(P256Key, ForkedChildGeneratesADifferentKey) {
   EXPECT_NE(parent, child);
 }
 
+TEST(P256Key, ForkedChildSignsWithAFreshNonce) {
+  // With OpenSSL, nonces are prepared in per-thread batches. A child that signed with its
+  // parent's next nonce would produce the parent's R, and the two signatures would reveal d.
+  Result<P256Key> key = P256Key::Generate();
+  ASSERT_TRUE(key.ok());
+  auto [parent, child] = DrawInChildAndParent([&key](std::array<std::uint8_t, 32>* out) {
+    Es256Signature signature;
+    if (key->Sign("same message", &signature) != ErrorCode::kOk) return false;
+    std::copy_n(signature.begin(), out->size(), out->begin());
+    return true;
+  });
+  ASSERT_NE(parent, kNoBytes) << "signing or the fork failed";
+  EXPECT_NE(parent, child);
+}
+
 TEST(BackendName, NamesTheLibrary) {
   std::string name = CryptoBackendName();
 #if defined(DPOPFLEET_CRYPTO_OPENSSL)

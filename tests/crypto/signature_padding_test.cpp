@@ -1,9 +1,11 @@
 // Over many signatures some R or S values are shorter than 32 bytes; every one must still
-// come out as 64 bytes that verify.
+// come out as 64 bytes that verify. The same run checks that no nonce signs twice: with
+// OpenSSL, nonces are prepared in per-thread batches, and a repeated R would reveal the key.
 
 #include <gtest/gtest.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <atomic>
 #include <vector>
 
@@ -48,6 +50,14 @@ TEST(SignaturePadding, ManySignaturesVerify) {
   // Each half starts with a zero byte with probability 1/256, so about 2 * N / 256 are
   // expected. Zero would mean the padding path was never exercised.
   EXPECT_GT(short_halves.load(), 0);
+
+  std::vector<std::array<std::uint8_t, 32>> r_values(kSignatures);
+  for (int i = 0; i < kSignatures; ++i) {
+    std::copy_n(signatures[i].begin(), 32, r_values[i].begin());
+  }
+  std::sort(r_values.begin(), r_values.end());
+  EXPECT_EQ(std::adjacent_find(r_values.begin(), r_values.end()), r_values.end())
+      << "two signatures share R, so they share a nonce";
   std::printf("signatures: %d, halves with a leading zero byte: %d\n", kSignatures,
               short_halves.load());
 }
