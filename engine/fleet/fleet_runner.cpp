@@ -11,6 +11,13 @@ namespace {
 
 constexpr std::chrono::milliseconds kProgressInterval{200};
 
+// RefillSize returns how many slots of a full gate must be free before the submitting
+// thread wakes up. Waking it for every finished request cost about two context switches per
+// request. With an eighth of the gate it wakes once per concurrency/8 finished requests, and
+// at least 7/8 of the gate stays in flight, more than the transport's connections at the
+// usual concurrency.
+std::size_t RefillSize(std::size_t concurrency) { return std::max<std::size_t>(1, concurrency / 8); }
+
 }  // namespace
 
 void RunBounded(Transport& transport, const BoundedRun& run) {
@@ -20,6 +27,7 @@ void RunBounded(Transport& transport, const BoundedRun& run) {
   std::size_t finished = 0;
   std::size_t leads_released = 0;
   std::size_t concurrency = std::max<std::size_t>(run.concurrency, 1);
+  const std::size_t refill = RefillSize(concurrency);
   auto last_progress = std::chrono::steady_clock::now();
 
   auto report_progress = [&](std::size_t done) {
@@ -50,14 +58,18 @@ void RunBounded(Transport& transport, const BoundedRun& run) {
       std::size_t done = 0;
       {
         std::unique_lock lock(mutex);
-        finished_changed.wait(lock, [&] { return submitted - finished < concurrency; });
+        if (submitted - finished >= concurrency) {
+          finished_changed.wait(lock, [&] { return concurrency - (submitted - finished) >= refill; });
+        }
         ++submitted;
         done = finished;
       }
       report_progress(done);
 
       // Both callbacks notify under the lock, which keeps |finished_changed| alive:
-      // RunBounded cannot return before the last of them releases the mutex.
+      // RunBounded cannot return before the last of them releases the mutex. A finished
+      // request notifies only when it frees the refill-th slot, ends the run or ends a
+      // lead, which are the states a waiter checks for.
       auto release_lead = [&] {
         std::lock_guard lock(mutex);
         ++leads_released;
@@ -75,7 +87,9 @@ void RunBounded(Transport& transport, const BoundedRun& run) {
         std::lock_guard lock(mutex);
         ++finished;
         if (i < lead && never_attempted) ++leads_released;
-        finished_changed.notify_all();
+        if (concurrency - (submitted - finished) == refill || finished == run.count || i < lead) {
+          finished_changed.notify_all();
+        }
       });
     }
     chunk_begin = chunk_end;
