@@ -56,7 +56,11 @@ Result<std::string> SignJwt(const P256Key& key, std::string_view typ, std::strin
   }
   header += '}';
 
-  std::string token = Base64UrlEncode(header);
+  // Sized once for header, payload and the 86-character signature, so appending never
+  // reallocates.
+  std::string token;
+  token.reserve(Base64UrlEncodedSize(header.size()) + Base64UrlEncodedSize(payload_json.size()) + 88);
+  Base64UrlAppend(header, &token);
   token += '.';
   Base64UrlAppend(payload_json, &token);
 

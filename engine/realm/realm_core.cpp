@@ -137,9 +137,12 @@ HttpReply RealmCore::Dispatch(const RealmRoute& route) {
 HttpReply RealmCore::Handle(const HttpExchange& exchange) {
   counters.requests.fetch_add(1, std::memory_order_relaxed);
   // The method and path come from the request line, so they are escaped like every other
-  // request-derived value that reaches the log.
-  spdlog::debug("realm: {} {} from {}", EscapeForLog(exchange.method), EscapeForLog(exchange.path),
-                exchange.peer_address);
+  // request-derived value that reaches the log. The level is checked first because the
+  // arguments are built even when spdlog then drops the line.
+  if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug("realm: {} {} from {}", EscapeForLog(exchange.method), EscapeForLog(exchange.path),
+                  exchange.peer_address);
+  }
 
   HttpReply reply;
   if (exchange.path.starts_with("/admin/")) {

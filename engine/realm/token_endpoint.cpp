@@ -189,8 +189,10 @@ HttpReply HandleToken(RealmCore& core, const RealmRoute& route) {
   core.counters.tokens_issued.fetch_add(1, std::memory_order_relaxed);
   (has_dpop ? core.counters.dpop_tokens_issued : core.counters.bearer_tokens_issued)
       .fetch_add(1, std::memory_order_relaxed);
-  spdlog::debug("realm: issued token {} to {} (jkt {})", ShortenToken(claims.jti), claims.client_id,
-                claims.jkt.empty() ? "none" : ShortenToken(claims.jkt));
+  if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug("realm: issued token {} to {} (jkt {})", ShortenToken(claims.jti), claims.client_id,
+                  claims.jkt.empty() ? "none" : ShortenToken(claims.jkt));
+  }
 
   HttpReply reply = JsonReply(200, JsonObjectWriter()
                                        .String("access_token", *token)

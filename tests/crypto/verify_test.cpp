@@ -93,6 +93,26 @@ TEST(Es256Verify, FailedCallsLeaveNoKeyBehind) {
   EXPECT_EQ(VerifyEs256(first.public_key(), Bytes("m"), by_first), ErrorCode::kOk);
 }
 
+// A key check loads the key for the verification that usually follows it, which must still
+// use the key it is given.
+TEST(Es256Verify, UsesItsOwnKeyAfterACheck) {
+  P256Key first = NewKey();
+  P256Key second = NewKey();
+  Es256Signature by_first;
+  ASSERT_EQ(first.Sign("m", &by_first), ErrorCode::kOk);
+
+  ASSERT_EQ(CheckP256PublicKey(second.public_key()), ErrorCode::kOk);
+  EXPECT_EQ(VerifyEs256(first.public_key(), Bytes("m"), by_first), ErrorCode::kOk);
+  ASSERT_EQ(CheckP256PublicKey(first.public_key()), ErrorCode::kOk);
+  EXPECT_EQ(VerifyEs256(second.public_key(), Bytes("m"), by_first), ErrorCode::kSignatureMismatch);
+
+  P256PublicKey off_curve = first.public_key();
+  off_curve.y[31] ^= 1;
+  EXPECT_EQ(CheckP256PublicKey(off_curve), ErrorCode::kInvalidKey);
+  EXPECT_EQ(VerifyEs256(off_curve, Bytes("m"), by_first), ErrorCode::kInvalidKey);
+  EXPECT_EQ(VerifyEs256(first.public_key(), Bytes("m"), by_first), ErrorCode::kOk);
+}
+
 TEST(Es256Verify, ThreadsVerifyWithAlternatingKeys) {
   constexpr int kKeys = 8;
   std::vector<P256Key> keys;

@@ -13,6 +13,8 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 
+#include <optional>
+
 #include "openssl/openssl_handles.h"
 
 namespace dpopfleet {
@@ -32,6 +34,11 @@ struct VerifyScratch {
   internal::EcPointPtr point{EC_POINT_new(internal::P256Group())};
   internal::BnCtxPtr bn_ctx{BN_CTX_new()};
   bool ok = false;
+
+  // loaded is the key that |point| and |verifier| contain, set only after it passed the
+  // checks. A server checks a proof's key when it parses the JWK and verifies with it right
+  // after, so the second call finds the key loaded and skips decoding it again.
+  std::optional<P256PublicKey> loaded;
 };
 
 VerifyScratch& Scratch() {
@@ -39,20 +46,28 @@ VerifyScratch& Scratch() {
   return scratch;
 }
 
-// DecodeOnCurve loads |key| into the scratch point. It returns false unless both
-// coordinates are below the field prime p and the point lies on P-256. EC_POINT_oct2point
-// rejects a coordinate of p or more, because it names the same point as its reduced value
-// and would give one key two thumbprints. The curve check is explicit so that the contract
-// does not depend on what oct2point checks in a given library version.
-bool DecodeOnCurve(VerifyScratch& scratch, const P256PublicKey& key) {
+// LoadOnCurve loads |key| into the scratch point and the verifier's public key. It returns
+// false unless both coordinates are below the field prime p and the point lies on P-256.
+// EC_POINT_oct2point rejects a coordinate of p or more, because it names the same point as
+// its reduced value and would give one key two thumbprints. The curve check is explicit so
+// that the contract does not depend on what oct2point checks in a given library version.
+bool LoadOnCurve(VerifyScratch& scratch, const P256PublicKey& key) {
+  if (scratch.loaded == key) return true;
+  scratch.loaded.reset();
+
   internal::UncompressedPoint encoded = internal::EncodePoint(key);
   const EC_GROUP* group = internal::P256Group();
   bool valid = EC_POINT_oct2point(group, scratch.point.get(), encoded.data(), encoded.size(),
                                   scratch.bn_ctx.get()) == 1 &&
                EC_POINT_is_at_infinity(group, scratch.point.get()) == 0 &&
-               EC_POINT_is_on_curve(group, scratch.point.get(), scratch.bn_ctx.get()) == 1;
-  if (!valid) ERR_clear_error();
-  return valid;
+               EC_POINT_is_on_curve(group, scratch.point.get(), scratch.bn_ctx.get()) == 1 &&
+               EC_KEY_set_public_key(scratch.verifier.get(), scratch.point.get()) == 1;
+  if (!valid) {
+    ERR_clear_error();
+    return false;
+  }
+  scratch.loaded = key;
+  return true;
 }
 
 }  // namespace
@@ -60,7 +75,7 @@ bool DecodeOnCurve(VerifyScratch& scratch, const P256PublicKey& key) {
 ErrorCode CheckP256PublicKey(const P256PublicKey& key) {
   VerifyScratch& scratch = Scratch();
   if (!scratch.ok) return ErrorCode::kCryptoFailure;
-  return DecodeOnCurve(scratch, key) ? ErrorCode::kOk : ErrorCode::kInvalidKey;
+  return LoadOnCurve(scratch, key) ? ErrorCode::kOk : ErrorCode::kInvalidKey;
 }
 
 ErrorCode VerifyEs256(const P256PublicKey& key, std::span<const std::uint8_t> message,
@@ -68,11 +83,7 @@ ErrorCode VerifyEs256(const P256PublicKey& key, std::span<const std::uint8_t> me
   if (signature.size() != kEs256SignatureSize) return ErrorCode::kInvalidSignatureLength;
   VerifyScratch& scratch = Scratch();
   if (!scratch.ok) return ErrorCode::kCryptoFailure;
-  if (!DecodeOnCurve(scratch, key)) return ErrorCode::kInvalidKey;
-  if (EC_KEY_set_public_key(scratch.verifier.get(), scratch.point.get()) != 1) {
-    ERR_clear_error();
-    return ErrorCode::kCryptoFailure;
-  }
+  if (!LoadOnCurve(scratch, key)) return ErrorCode::kInvalidKey;
 
   // ECDSA_do_verify rejects r or s outside [1, n-1], as the DER path did.
   EcdsaSigPtr sig(ECDSA_SIG_new());
