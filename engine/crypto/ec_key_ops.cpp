@@ -155,6 +155,24 @@ ErrorCode SignDigestWithScalar(const P256Scalar& d, const Sha256Digest& digest, 
   return ErrorCode::kOk;
 }
 
+ErrorCode VerifyRawSignature(const Sha256Digest& digest, std::span<const std::uint8_t> signature,
+                             EC_KEY* key) {
+  // ECDSA_do_verify rejects r or s outside [1, n-1].
+  std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG_free>> sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(signature.data(), kP256ScalarSize, nullptr);
+  BIGNUM* s = BN_bin2bn(signature.data() + kP256ScalarSize, kP256ScalarSize, nullptr);
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    ERR_clear_error();
+    return ErrorCode::kCryptoFailure;
+  }
+
+  int verified = ECDSA_do_verify(digest.data(), static_cast<int>(digest.size()), sig.get(), key);
+  ERR_clear_error();
+  return verified == 1 ? ErrorCode::kOk : ErrorCode::kSignatureMismatch;
+}
+
 Status ReadPemKey(std::string_view pem, PemKey* out) {
   std::unique_ptr<BIO, Deleter<BIO_free>> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return Error(ErrorCode::kCryptoFailure, "cannot allocate a memory BIO for the PEM key");

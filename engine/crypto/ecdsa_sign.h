@@ -1,10 +1,14 @@
-// The ECDSA step of signing, which each backend implements in its own way.
+// ECDSA signing, which each backend implements in its own way, and verification of a raw
+// signature, which both share (ec_key_ops.cpp).
 
 #ifndef DPOPFLEET_ENGINE_CRYPTO_ECDSA_SIGN_H_
 #define DPOPFLEET_ENGINE_CRYPTO_ECDSA_SIGN_H_
 
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
+
+#include <cstdint>
+#include <span>
 
 #include "dpopfleet/crypto.h"
 
@@ -16,6 +20,12 @@ namespace dpopfleet::internal {
 // (openssl/ecdsa_presign.cpp); with BoringSSL it is ECDSA_do_sign. Safe to call from any
 // number of threads, each with its own |key|.
 ECDSA_SIG* EcdsaSign(const Sha256Digest& digest, EC_KEY* key);
+
+// VerifyRawSignature checks the 64-byte R||S |signature| of |digest| under the public key in
+// |key|. It returns kOk, kSignatureMismatch (also for r or s outside [1, n-1]) or
+// kCryptoFailure if the library cannot allocate. The caller checks the length.
+ErrorCode VerifyRawSignature(const Sha256Digest& digest, std::span<const std::uint8_t> signature,
+                             EC_KEY* key);
 
 }  // namespace dpopfleet::internal
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "boringssl/boringssl_handles.h"
+#include "ecdsa_sign.h"
 
 namespace dpopfleet {
 namespace internal {
@@ -70,19 +71,7 @@ ErrorCode VerifyEs256(const P256PublicKey& key, std::span<const std::uint8_t> me
   internal::EcKeyPtr ec_key = internal::MakePublicEcKey(internal::EncodePoint(key));
   if (!ec_key) return ErrorCode::kInvalidKey;
 
-  internal::EcdsaSigPtr sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(signature.data(), kP256ScalarSize, nullptr);
-  BIGNUM* s = BN_bin2bn(signature.data() + kP256ScalarSize, kP256ScalarSize, nullptr);
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return ErrorCode::kCryptoFailure;
-  }
-
-  Sha256Digest digest = Sha256(message);
-  int verified = ECDSA_do_verify(digest.data(), digest.size(), sig.get(), ec_key.get());
-  ERR_clear_error();
-  return verified == 1 ? ErrorCode::kOk : ErrorCode::kSignatureMismatch;
+  return internal::VerifyRawSignature(Sha256(message), signature, ec_key.get());
 }
 
 }  // namespace dpopfleet

@@ -15,13 +15,13 @@
 
 #include <optional>
 
+#include "ecdsa_sign.h"
 #include "openssl/openssl_handles.h"
 
 namespace dpopfleet {
 namespace {
 
 using EcKeyPtr = std::unique_ptr<EC_KEY, internal::OpenSslDeleter<EC_KEY_free>>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, internal::OpenSslDeleter<ECDSA_SIG_free>>;
 
 // VerifyScratch is one thread's reusable verification objects, which contain only public values.
 struct VerifyScratch {
@@ -85,20 +85,7 @@ ErrorCode VerifyEs256(const P256PublicKey& key, std::span<const std::uint8_t> me
   if (!scratch.ok) return ErrorCode::kCryptoFailure;
   if (!LoadOnCurve(scratch, key)) return ErrorCode::kInvalidKey;
 
-  // ECDSA_do_verify rejects r or s outside [1, n-1], as the DER path did.
-  EcdsaSigPtr sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(signature.data(), kP256ScalarSize, nullptr);
-  BIGNUM* s = BN_bin2bn(signature.data() + kP256ScalarSize, kP256ScalarSize, nullptr);
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return ErrorCode::kCryptoFailure;
-  }
-
-  Sha256Digest digest = Sha256(message);
-  int verified = ECDSA_do_verify(digest.data(), static_cast<int>(digest.size()), sig.get(), scratch.verifier.get());
-  ERR_clear_error();
-  return verified == 1 ? ErrorCode::kOk : ErrorCode::kSignatureMismatch;
+  return internal::VerifyRawSignature(Sha256(message), signature, scratch.verifier.get());
 }
 
 }  // namespace dpopfleet
