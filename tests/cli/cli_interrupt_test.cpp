@@ -152,5 +152,21 @@ TEST_F(CliInterruptTest, SigtermDuringCallReportsEveryRound) {
   EXPECT_NE(err.find("run         cancelled by SIGTERM"), std::string::npos) << err;
 }
 
+// timeout(1) sends SIGTERM to the command and then to its own process group, which contains
+// the command, so the command gets two within microseconds. The repeat must not end the process before it writes.
+TEST_F(CliInterruptTest, RepeatedSigtermStillWritesEveryRecord) {
+  std::string out = dir_ + "/tokens.jsonl";
+  pid_t pid = Start({"mint", "--agents", "40", "--concurrency", "4", "--out", out});
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(AwaitIssued(4)) << ReadFile(dir_ + "/stderr.txt");
+
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int exit_code = Wait(pid);
+  std::string err = ReadFile(dir_ + "/stderr.txt");
+  EXPECT_EQ(exit_code, 143) << "the second SIGTERM killed the process: " << err;
+  EXPECT_EQ(Lines(ReadFile(out)).size(), 40u) << err;
+}
+
 }  // namespace
 }  // namespace dpopfleet

@@ -4,34 +4,55 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
 namespace dpopfleet::cli {
 namespace {
 
-// The handler can reach only plain globals; InterruptWatcher allows one instance at a time.
+// kRepeatGraceMillis is how long after the first signal a repeat is ignored. timeout(1),
+// for one, sends SIGTERM to its child and then to its own process group, which contains the
+// child, so a single request to stop can arrive twice within microseconds.
+constexpr std::int64_t kRepeatGraceMillis = 1000;
+
+// The handler can reach only globals: lock-free atomics and sig_atomic_t. InterruptWatcher
+// allows one instance at a time.
 volatile sig_atomic_t g_write_fd = -1;
+std::atomic<std::int64_t> g_first_signal_millis{0};
+static_assert(std::atomic<std::int64_t>::is_always_lock_free, "the signal handler needs a lock-free clock");
 struct sigaction g_previous_int {};
 struct sigaction g_previous_term {};
 
 // SignalName returns the conventional name of the signals this file handles.
 const char* SignalName(int signal) { return signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
 
-// OnSignal is async-signal-safe: write(2) and sigaction(2) only. Resetting both signals to
-// their default action makes a second Ctrl-C end the process at once.
+// OnSignal is async-signal-safe: clock_gettime(2), write(2), sigaction(2) and raise(3)
+// only. The first signal goes to the watcher thread. A repeat within kRepeatGraceMillis is
+// ignored, and a later one restores the default action and raises the signal again, so
+// that a second Ctrl-C ends the process at once.
 extern "C" void OnSignal(int signal) {
   int saved_errno = errno;
-  unsigned char byte = static_cast<unsigned char>(signal);
-  if (g_write_fd >= 0) (void)!write(g_write_fd, &byte, 1);
-  struct sigaction fallback {};
-  fallback.sa_handler = SIG_DFL;
-  sigemptyset(&fallback.sa_mask);
-  sigaction(SIGINT, &fallback, nullptr);
-  sigaction(SIGTERM, &fallback, nullptr);
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  std::int64_t now_millis = std::int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1000000 + 1;
+
+  std::int64_t first = 0;
+  if (g_first_signal_millis.compare_exchange_strong(first, now_millis)) {
+    unsigned char byte = static_cast<unsigned char>(signal);
+    if (g_write_fd >= 0) (void)!write(g_write_fd, &byte, 1);
+  } else if (now_millis - first >= kRepeatGraceMillis) {
+    struct sigaction fallback {};
+    fallback.sa_handler = SIG_DFL;
+    sigemptyset(&fallback.sa_mask);
+    sigaction(signal, &fallback, nullptr);
+    raise(signal);
+  }
   errno = saved_errno;
 }
 
@@ -57,6 +78,7 @@ InterruptWatcher::~InterruptWatcher() {
   sigaction(SIGINT, &g_previous_int, nullptr);
   sigaction(SIGTERM, &g_previous_term, nullptr);
   g_write_fd = -1;
+  g_first_signal_millis.store(0);
 
   // A zero byte signals the watcher thread to stop; no signal has number 0.
   unsigned char stop = 0;

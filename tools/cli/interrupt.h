@@ -1,5 +1,6 @@
 // Orderly handling of SIGINT and SIGTERM for the fleet commands. The first signal cancels
-// the run, so every agent still gets a record. A second signal ends the process at once.
+// the run, so every agent still gets a record. A second signal, one second or more after
+// the first, ends the process at once.
 
 #ifndef DPOPFLEET_TOOLS_CLI_INTERRUPT_H_
 #define DPOPFLEET_TOOLS_CLI_INTERRUPT_H_
@@ -12,8 +13,9 @@
 namespace dpopfleet::cli {
 
 // InterruptWatcher installs SIGINT and SIGTERM handlers for its lifetime and restores the
-// previous ones on destruction. The handler only writes the signal number to a self-pipe
-// and resets both signals to their default action, so a second signal kills the process.
+// previous ones on destruction. The handler writes the first signal's number to a
+// self-pipe. It ignores repeats within one second, which timeout(1) produces by signalling
+// the process and then its group. A later signal kills the process with that signal.
 // A watcher thread reads the pipe and runs |on_signal| once, off the signal handler. Only
 // one InterruptWatcher may exist at a time. Its accessors are safe from any thread.
 class InterruptWatcher {
