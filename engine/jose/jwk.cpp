@@ -89,7 +89,8 @@ Result<P256PublicKey> ParsePublicJwk(std::string_view json, bool allow_private) 
   std::copy(bytes.begin(), bytes.end(), key.y.begin());
 
   if (CheckP256PublicKey(key) != ErrorCode::kOk) {
-    return JwkError("the point (x, y) is not on the P-256 curve");
+    return JwkError("(x, y) is not a P-256 public key: a coordinate is not below the field "
+                    "prime p, or the point is not on the curve");
   }
   return key;
 }

@@ -67,6 +67,8 @@ TEST(ParsePublicJwk, RejectionTable) {
       {R"({"kty":"EC","crv":"P-256","x":"AAAA",)" + y + "}", "\"x\""},
       {R"({"kty":"EC","crv":"P-256",)" + x + R"(,"y":"9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA=")" + "}", "\"y\""},
       {R"({"kty":"EC","crv":"P-256",)" + x + "," + bad_y + "}", "curve"},
+      // x = p, the field prime: 32 bytes, but not a coordinate.
+      {R"({"kty":"EC","crv":"P-256","x":"_____wAAAAEAAAAAAAAAAAAAAAD_______________8",)" + y + "}", "prime p"},
       {R"({"kty":"EC","crv":"P-256",)" + x + "," + y + R"(,"d":"AAAA"})", "\"d\""},
       {R"({"kty":"EC","kty":"EC","crv":"P-256",)" + x + "," + y + "}", "JSON"},
   };
