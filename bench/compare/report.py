@@ -62,7 +62,8 @@ class Table:
         ratio = median_ratio(self.runs, top, bottom)
         verdict = ""
         if goal is not None and ratio is not None:
-            verdict = f"≥ {goal}: " + ("met" if ratio >= goal else f"missed by {(1 - ratio / goal) * 100:.0f} %")
+            shortfall = (1 - ratio / goal) * 100
+            verdict = f"≥ {goal}: " + ("met" if ratio >= goal else f"missed by {shortfall:.{1 if shortfall < 1 else 0}f} %")
         paired = sum(1 for run in self.runs.values() if top in run and bottom in run)
         note = f"from {paired} of {len(self.runs)} runs" if 0 < paired < len(self.runs) else ""
         self.rows.append((label, f"{number(ours, digits)} {unit}", f"{number(theirs, digits)} {bottom_label}".strip(),
