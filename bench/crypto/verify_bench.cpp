@@ -18,7 +18,7 @@ namespace {
 constexpr std::string_view kHtu = "https://127.0.0.1:8443/realms/default/token";
 
 // VerifyFixture contains |count| keys, each with one signature over the same message, so a run
-// with many keys sees a new public key on every verification, as a server does.
+// with many keys verifies under a new public key each time, as a server does.
 struct VerifyFixture {
   explicit VerifyFixture(std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {

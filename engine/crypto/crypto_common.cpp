@@ -23,8 +23,8 @@ void OnFork() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
 
 // ThreadRandomReserve hands out CSPRNG bytes from a per-thread reserve that kRefill fills
 // 4 KiB at a time. A proof's jti, or a new key's scalar, then costs a copy instead of a
-// call into the library's generator, which costs about as much as hashing a proof, and for
-// a key about 13 % of deriving its public point (callgrind, OpenSSL 3.0). Bytes handed out
+// call into the library's generator. Such a call costs about as much as hashing a proof,
+// or 13 % of deriving a key's public point (callgrind, OpenSSL 3.0). Bytes handed out
 // are wiped from the reserve, and the rest is wiped when the thread ends. Until then they
 // sit in memory, as the library's own generator state does.
 template <ErrorCode (*kRefill)(std::span<std::uint8_t>)>
