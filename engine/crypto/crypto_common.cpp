@@ -80,9 +80,17 @@ unsigned ForkGeneration() {
   return g_fork_generation.load(std::memory_order_relaxed);
 }
 
-ErrorCode RandomScalarBytes(P256Scalar* out) {
+ErrorCode RandomScalar(P256Scalar* out) {
+  // A random 32-byte string lies outside [1, n-1] with probability below 2^-32, so a second
+  // draw is already rare.
+  constexpr int kMaxDraws = 8;
   thread_local ThreadRandomReserve<RandomPrivateBytes> reserve;
-  return reserve.Fill(*out);
+  for (int draw = 0; draw < kMaxDraws; ++draw) {
+    if (reserve.Fill(*out) != ErrorCode::kOk) return ErrorCode::kCryptoFailure;
+    if (IsValidP256Scalar(*out)) return ErrorCode::kOk;
+  }
+  SecureClear(*out);
+  return ErrorCode::kCryptoFailure;
 }
 
 UncompressedPoint EncodePoint(const P256PublicKey& key) {

@@ -41,9 +41,11 @@ unsigned ForkGeneration();
 // OpenSSL keeps apart from the one behind RandomBytes. It returns kOk or kCryptoFailure.
 ErrorCode RandomPrivateBytes(std::span<std::uint8_t> out);
 
-// RandomScalarBytes fills |out| with RandomPrivateBytes output taken from a per-thread
-// reserve, which is discarded in a child after fork(). It returns kOk or kCryptoFailure.
-ErrorCode RandomScalarBytes(P256Scalar* out);
+// RandomScalar fills |out| with a uniformly random scalar in [1, n-1]: RandomPrivateBytes
+// output, taken from a per-thread reserve that is discarded in a child after fork(), with
+// out-of-range candidates drawn again. It returns kOk, or kCryptoFailure if the generator
+// failed or 8 candidates in a row were out of range (probability below 2^-256).
+ErrorCode RandomScalar(P256Scalar* out);
 
 // DerivePublicKey computes d·G for a scalar already checked with IsValidP256Scalar. It
 // returns false only if the backend fails (for example, cannot allocate).

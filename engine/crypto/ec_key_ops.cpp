@@ -6,7 +6,8 @@
 // an EVP_PKEY per key costs about 2.8 KB, because every key gets its own copy of the group
 // and its signing context adds more. EVP_PKEY_sign would also add a provider dispatch and
 // a DER round trip to every signature. OpenSSL 3 marks these calls deprecated but keeps
-// them throughout the 3.x series, and only this file and openssl/ecdsa_presign.cpp use them.
+// them throughout the 3.x series. Only this file, openssl/ecdsa_presign.cpp and
+// openssl/openssl_verify.cpp use them.
 
 #define OPENSSL_SUPPRESS_DEPRECATED
 

@@ -11,10 +11,6 @@
 namespace dpopfleet {
 namespace {
 
-// kMaxScalarDraws bounds the retries of Generate. A random 32-byte string lies outside
-// [1, n-1] with probability below 2^-32, so a second draw is already rare.
-constexpr int kMaxScalarDraws = 8;
-
 Error ScalarRangeError(std::size_t size) {
   return Error(ErrorCode::kInvalidKey,
                "the private scalar (" + std::to_string(size) +
@@ -43,17 +39,13 @@ P256Key::~P256Key() { SecureClear(scalar_); }
 
 Result<P256Key> P256Key::Generate() {
   internal::P256Scalar scalar;
-  bool in_range = false;
-  for (int draw = 0; draw < kMaxScalarDraws && !in_range; ++draw) {
-    if (internal::RandomScalarBytes(&scalar) != ErrorCode::kOk) {
-      return Error(ErrorCode::kCryptoFailure,
-                   "the crypto library's random generator failed while generating a P-256 key");
-    }
-    in_range = internal::IsValidP256Scalar(scalar);
+  if (internal::RandomScalar(&scalar) != ErrorCode::kOk) {
+    return Error(ErrorCode::kCryptoFailure,
+                 "the crypto library's random generator failed while generating a P-256 key");
   }
 
   P256PublicKey public_key;
-  bool derived = in_range && internal::DerivePublicKey(scalar, &public_key);
+  bool derived = internal::DerivePublicKey(scalar, &public_key);
   P256Key key(scalar, public_key);
   SecureClear(scalar);
   if (!derived) {

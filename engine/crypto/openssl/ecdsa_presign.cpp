@@ -114,11 +114,8 @@ class PresignatureBatch {
   bool PrepareSlot(int i) {
     Slot& slot = slots_[i];
     P256Scalar k;
-    bool drawn = false;
-    for (int draw = 0; draw < 8 && !drawn; ++draw) {
-      drawn = RandomScalarBytes(&k) == ErrorCode::kOk && IsValidP256Scalar(k);
-    }
-    bool loaded = drawn && BN_bin2bn(k.data(), static_cast<int>(k.size()), scratch_.get()) != nullptr;
+    bool loaded = RandomScalar(&k) == ErrorCode::kOk &&
+                  BN_bin2bn(k.data(), static_cast<int>(k.size()), scratch_.get()) != nullptr;
     SecureClear(k);
 
     BN_CTX* ctx = ctx_.get();
